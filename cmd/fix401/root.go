@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"charm.land/fang/v2"
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = ""
+
+// subcommands lists the constructors of every subcommand; each command's
+// file adds its own in an init function.
+var subcommands []func() *cobra.Command
+
+// newRootCmd builds the command tree. The root runs the wizard.
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "fix401 [URL]",
+		Short: "Find out why a site or API answers 401 Unauthorized, and fix it",
+		Long: `fix401 asks for the URL you are locked out of (and the login or token you use),
+sends the request the way your client does, explains why the server refused it in plain
+words, then walks you through ten fix steps in the order that fits your case, re-testing
+the URL after every step.`,
+		Example: `  # Start the wizard and type the URL when asked
+  fix401
+
+  # Start the wizard on a URL
+  fix401 https://api.example.com/v1/me
+
+  # See the whole flow on a built-in broken server, nothing to set up
+  fix401 demo
+
+  # One-shot diagnosis for scripts and help-desk staff
+  fix401 check -u alice https://intranet.example.com/
+  fix401 check --json -H "Authorization: Bearer $TOKEN" https://api.example.com/v1/me`,
+		Args: maxArgs(1),
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	for _, sub := range subcommands {
+		root.AddCommand(sub())
+	}
+	if rootRun != nil {
+		rootRun(root)
+	} else {
+		root.RunE = func(cmd *cobra.Command, args []string) error {
+			return cmd.Help()
+		}
+	}
+	return root
+}
+
+// rootRun, when set (by the wizard's file), installs the root command's
+// flags and RunE.
+var rootRun func(root *cobra.Command)
+
+// maxArgs is cobra.MaximumNArgs that returns a usage error.
+func maxArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) > n {
+			return usagef("%s takes at most %d argument(s), got %d: %s", cmd.CommandPath(), n, len(args), strings.Join(args, " "))
+		}
+		return nil
+	}
+}
+
+// exactArgs is cobra.ExactArgs that returns a usage error.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < n {
+			return usagef("%s needs %s", cmd.CommandPath(), what)
+		}
+		if len(args) > n {
+			return usagef("%s takes %d argument(s), got %d: %s", cmd.CommandPath(), n, len(args), strings.Join(args, " "))
+		}
+		return nil
+	}
+}
+
+// Main runs fix401 with the given arguments and returns the exit code.
+func Main(args []string) int {
+	return run(context.Background(), args, os.Stdin, os.Stdout, os.Stderr)
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	opts := []fang.Option{
+		fang.WithErrorHandler(func(w io.Writer, _ fang.Styles, err error) {
+			var ee exitError
+			if asExit(err, &ee) {
+				return
+			}
+			fmt.Fprintln(w, "fix401: "+oneLine(err.Error()))
+		}),
+		fang.WithNotifySignal(os.Interrupt),
+	}
+	if version != "" {
+		opts = append(opts, fang.WithVersion(version))
+	}
+	err := fang.Execute(ctx, root, opts...)
+	code := exitCode(err)
+	if code == exitProblem && isCobraUsage(err) {
+		code = exitUsage
+	}
+	return code
+}
+
+func asExit(err error, target *exitError) bool {
+	e, ok := err.(exitError)
+	if ok {
+		*target = e
+	}
+	return ok
+}
+
+// isCobraUsage recognises the errors cobra returns for unknown commands and
+// arguments, which do not pass through the flag error function.
+func isCobraUsage(err error) bool {
+	s := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument", "accepts ", "requires "} {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// oneLine keeps an error message on one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
