@@ -590,7 +590,7 @@ func (d *diag) challenges() {
 		case "invalid_token":
 			d.forced = StepTokens
 			d.add(Finding{ID: "bearer-invalid-token", Severity: SevError, Title: "The server says the token is invalid",
-				Detail: say("The access token was refused: it has expired, was revoked, or is not a token this server accepts."),
+				Detail:   say("The access token was refused: it has expired, was revoked, or is not a token this server accepts."),
 				Evidence: ev, Steps: []int{StepTokens, StepRelogin}})
 		case "insufficient_scope":
 			detail := "The token is valid but does not allow this: it lacks a permission (scope)."
@@ -601,7 +601,7 @@ func (d *diag) challenges() {
 				Detail: say(detail), Evidence: ev, Steps: []int{StepTokens, StepAdmin}})
 		case "invalid_request":
 			d.add(Finding{ID: "bearer-invalid-request", Severity: SevError, Title: "The server says the request is malformed",
-				Detail: say("The token was sent in a way the server does not accept: missing, sent twice (header and address), or with a wrong parameter."),
+				Detail:   say("The token was sent in a way the server does not accept: missing, sent twice (header and address), or with a wrong parameter."),
 				Evidence: ev, Steps: []int{StepTokens, StepURL}})
 		case "":
 			if s == 401 && !hasKind(last.Sent, CredBearer) && len(last.Sent) > 0 {

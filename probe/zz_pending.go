@@ -68,7 +68,9 @@ func (t TokenInfo) HumanExpiry(ref time.Time) string {
 	return "expires in " + t.Expires.Sub(ref).Round(time.Second).String()
 }
 
-func ParseCurl(command string) (Request, error) { return Request{}, Inputf("curl import is not built yet") }
+func ParseCurl(command string) (Request, error) {
+	return Request{}, Inputf("curl import is not built yet")
+}
 func ParseCookieArg(arg string) ([]Cookie, string, error) {
 	if strings.Contains(arg, "=") {
 		return ParseCookieString(arg), "", nil
