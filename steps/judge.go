@@ -47,15 +47,7 @@ func (s Snapshot) StatusText() string {
 }
 
 // StatusText spells a status code out: "401 Unauthorized".
-func StatusText(code int) string {
-	if code == 0 {
-		return "no answer"
-	}
-	if t := http.StatusText(code); t != "" {
-		return fmt.Sprintf("%d %s", code, t)
-	}
-	return fmt.Sprintf("%d", code)
-}
+func StatusText(code int) string { return probe.StatusText(code) }
 
 // Outcome is how a re-test is judged.
 type Outcome int

@@ -1,0 +1,147 @@
+package steps_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fix401/fix401/internal/demo"
+	"github.com/fix401/fix401/probe"
+	"github.com/fix401/fix401/steps"
+)
+
+// drive runs the effects a session asks for, synchronously, with the real
+// probe.Run, feeding the results back, until no effect is left.
+func drive(t *testing.T, s *steps.Session, effs []steps.Effect) {
+	t.Helper()
+	for len(effs) > 0 {
+		e := effs[0]
+		effs = effs[1:]
+		switch e.Kind {
+		case steps.EffectCheck:
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			res, err := probe.Run(ctx, e.Request)
+			cancel()
+			effs = append(effs, s.Apply(steps.Probed{Seq: e.Seq, Result: res, Err: err})...)
+		case steps.EffectResolve:
+			effs = append(effs, s.Apply(steps.DNSDone{Host: e.Host, Addrs: []string{"127.0.0.1"}})...)
+		case steps.EffectAction:
+			out, err := e.Action.Run(context.Background())
+			effs = append(effs, s.Apply(steps.ActionDone{Step: e.Step, Label: e.Action.Label, Output: out, Err: err})...)
+		}
+	}
+}
+
+func demoSession(t *testing.T, scenario string) (*steps.Session, demo.Setup) {
+	t.Helper()
+	srv, err := demo.NewServer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	setup, err := srv.Scenario(scenario, ts.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := steps.NewSession(steps.Env{GOOS: "linux", Actions: setup.Actions}, setup.Request)
+	drive(t, s, s.Apply(steps.Start{URL: setup.Request.URL}))
+	return s, setup
+}
+
+func TestStartValidatesURL(t *testing.T) {
+	s := steps.NewSession(steps.Env{}, probe.Request{})
+	for _, bad := range []string{"", "ftp://x", "http://", "a b"} {
+		if effs := s.Apply(steps.Start{URL: bad}); effs != nil || s.Error == "" || s.Phase != steps.PhaseURL {
+			t.Errorf("Start(%q): effects %v, error %q, phase %v", bad, effs, s.Error, s.Phase)
+		}
+	}
+	effs := s.Apply(steps.Start{URL: "example.com/x"})
+	if len(effs) != 1 || effs[0].Kind != steps.EffectCheck || effs[0].Request.URL != "https://example.com/x" {
+		t.Fatalf("effects %+v", effs)
+	}
+	if s.Phase != steps.PhaseProbing {
+		t.Fatalf("phase %v", s.Phase)
+	}
+	// A stale result (wrong sequence number) is ignored.
+	s.Apply(steps.Probed{Seq: effs[0].Seq + 7, Result: &probe.Result{}})
+	if s.Phase != steps.PhaseProbing {
+		t.Fatalf("stale result moved the phase to %v", s.Phase)
+	}
+	// Back cancels the check.
+	effs = s.Apply(steps.Back{})
+	if len(effs) != 1 || effs[0].Kind != steps.EffectCancel || s.Phase != steps.PhaseURL {
+		t.Fatalf("cancel: %+v phase %v", effs, s.Phase)
+	}
+}
+
+func TestBasicFixedInStep1(t *testing.T) {
+	s, _ := demoSession(t, "basic")
+	s.Request.User, s.Request.Password, s.Request.HasUser = demo.User, "wonderlnad", true
+	drive(t, s, s.Apply(steps.RetestNow{}))
+	if s.Phase != steps.PhaseResult || steps.Snap(s.Last).Status != 401 {
+		t.Fatalf("phase %v status %d", s.Phase, steps.Snap(s.Last).Status)
+	}
+	drive(t, s, s.Apply(steps.Jump{Step: 1}))
+	st := s.Step(1)
+	if len(st.Fields) != 2 || st.Fields[0].Name != steps.FieldUser || !st.Fields[1].Secret {
+		t.Fatalf("step 1 fields %+v", st.Fields)
+	}
+	drive(t, s, s.Apply(steps.Submit{Values: []string{demo.User, demo.Password}}))
+	if s.Phase != steps.PhaseResolved || s.FixedBy != 1 || s.StepState(1) != steps.StateFixed {
+		t.Fatalf("phase %v fixedBy %d state %v (error %q)", s.Phase, s.FixedBy, s.StepState(1), s.Error)
+	}
+	last := s.LastRetest()
+	if last.Before.Status != 401 || last.After.Status != 200 || last.Outcome != steps.OutcomeFixed {
+		t.Fatalf("retest %+v", last)
+	}
+	for _, l := range append(s.Report(), s.Technical()...) {
+		if strings.Contains(l, demo.Password) || strings.Contains(l, "wonderlnad") {
+			t.Fatalf("password in %q", l)
+		}
+	}
+}
+
+func TestExpiredTokenFixedInStep10(t *testing.T) {
+	s, _ := demoSession(t, "expired-token")
+	if s.Phase != steps.PhaseDiagnosis || s.Diagnosis().Status != 401 {
+		t.Fatalf("phase %v", s.Phase)
+	}
+	drive(t, s, s.Apply(steps.Jump{Step: 10}))
+	st := s.Step(10)
+	if len(st.Actions) != 1 {
+		t.Fatalf("actions %+v", st.Actions)
+	}
+	// Skipping through the same token first: no change.
+	drive(t, s, s.Apply(steps.Continue{}))
+	if s.Phase != steps.PhaseResult || s.LastRetest().Outcome != steps.OutcomeNoChange {
+		t.Fatalf("phase %v outcome %v", s.Phase, s.LastRetest().Outcome)
+	}
+	drive(t, s, s.Apply(steps.Back{}))
+	drive(t, s, s.Apply(steps.RunAction{Index: 0}))
+	if s.Phase != steps.PhaseResolved || s.FixedBy != 10 {
+		t.Fatalf("phase %v fixedBy %d error %q", s.Phase, s.FixedBy, s.Error)
+	}
+}
+
+func TestRedirectFixedInStep4(t *testing.T) {
+	s, _ := demoSession(t, "redirect")
+	if s.Phase != steps.PhaseDiagnosis {
+		t.Fatalf("phase %v", s.Phase)
+	}
+	drive(t, s, s.Apply(steps.Jump{Step: 4}))
+	st := s.Step(4)
+	if len(st.Fields) != 1 || !strings.Contains(st.Fields[0].Value, "localhost") {
+		t.Fatalf("url field %+v", st.Fields)
+	}
+	info := strings.Join(st.Info, "\n")
+	if !strings.Contains(info, "dropped") {
+		t.Errorf("chain does not show the drop:\n%s", info)
+	}
+	drive(t, s, s.Apply(steps.Submit{Values: []string{st.Fields[0].Value}}))
+	if s.Phase != steps.PhaseResolved || s.FixedBy != 4 {
+		t.Fatalf("phase %v fixedBy %d error %q", s.Phase, s.FixedBy, s.Error)
+	}
+}
