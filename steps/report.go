@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/fix401/fix401/probe"
 )
@@ -121,7 +122,7 @@ func (s *Session) Technical() []string {
 		if h.RemoteAddr != "" {
 			status += " from " + probe.Sanitize(h.RemoteAddr)
 		}
-		if h.Timings.Total > 0 {
+		if h.Timings.Total >= time.Millisecond {
 			status += fmt.Sprintf(" in %d ms", h.Timings.Total.Milliseconds())
 		}
 		out = append(out, status)

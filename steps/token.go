@@ -56,7 +56,7 @@ func InspectToken(raw string, d *probe.Diagnosis, now time.Time) TokenReport {
 	}
 	clean := CleanToken(raw)
 	trimmed := strings.Trim(strings.TrimSpace(raw), `"'`)
-	if strings.ContainsAny(strings.TrimSpace(raw), "\r\n") {
+	if strings.ContainsAny(raw, "\r\n") {
 		r.Problems = append(r.Problems, "It contains a line break: it was probably copied with an extra line. fix401 removes it; your app must too.")
 	} else if strings.ContainsFunc(strings.TrimPrefix(strings.TrimPrefix(trimmed, "Bearer "), "bearer "), unicode.IsSpace) {
 		r.Problems = append(r.Problems, "It contains spaces; a token never does. fix401 removes them.")

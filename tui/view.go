@@ -218,7 +218,7 @@ func (m Model) progress(w int) string {
 		b.WriteString(s.Render(icon))
 	}
 	line := b.String()
-	if m.sess.Current != 0 {
+	if ph := m.sess.Phase; m.sess.Current != 0 && (ph == steps.PhaseStep || ph == steps.PhaseResult || ph == steps.PhaseRetesting) {
 		line += " " + m.styles.Subtle.Render(fmt.Sprintf("step %d of 10", m.sess.Position(m.sess.Current)))
 	}
 	return ansi.Truncate(line, w, "…")
