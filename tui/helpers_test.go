@@ -61,9 +61,11 @@ func demoConfig(t testing.TB, scenario string, dark bool) Config {
 		Env:     steps.Env{GOOS: "linux", Now: clock, Actions: setup.Actions},
 		Intro:   setup.Intro,
 		Check:   loopbackCheck(t, srv, clock),
-		Resolve: func(ctx context.Context, host string) ([]string, error) { return net.DefaultResolver.LookupHost(ctx, "localhost") },
-		Now:     clock,
-		Dark:    dark,
+		Resolve: func(ctx context.Context, host string) ([]string, error) {
+			return net.DefaultResolver.LookupHost(ctx, "localhost")
+		},
+		Now:  clock,
+		Dark: dark,
 	}
 }
 

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"strings"
+
 	"charm.land/bubbles/v2/help"
 	"charm.land/lipgloss/v2"
 )
@@ -18,32 +20,57 @@ const (
 	iconArrow   = "→"
 )
 
+// tone is a text style reduced to the escape sequences around its text,
+// so that styling a line is two string concatenations (lipgloss's Render
+// measures and pads, which is too slow to do for every line of a frame).
+// The zero tone leaves text as it is.
+type tone struct{ pre, post string }
+
+func newTone(st lipgloss.Style) tone {
+	const sentinel = "\uE000"
+	r := st.Render(sentinel)
+	i := strings.Index(r, sentinel)
+	if i < 0 {
+		return tone{}
+	}
+	return tone{pre: r[:i], post: r[i+len(sentinel):]}
+}
+
+// Render styles one line of text.
+func (t tone) Render(s string) string {
+	if s == "" || t.pre == "" && t.post == "" {
+		return s
+	}
+	return t.pre + s + t.post
+}
+
 // Styles are every style the wizard uses, built from a few semantic
 // tokens. No colour appears anywhere else.
 type Styles struct {
 	AppName   lipgloss.Style
-	HeaderURL lipgloss.Style
-	Title     lipgloss.Style
-	Heading   lipgloss.Style
-	Text      lipgloss.Style
-	Subtle    lipgloss.Style
-	Strong    lipgloss.Style
-	OK        lipgloss.Style
-	Warn      lipgloss.Style
-	Err       lipgloss.Style
+	HeaderURL tone
+	Title     tone
+	Heading   tone
+	Text      tone
+	Subtle    tone
+	Strong    tone
+	OK        tone
+	Warn      tone
+	Err       tone
 	// StatusOK and StatusBad are the big status on the diagnosis screen.
-	StatusOK  lipgloss.Style
-	StatusBad lipgloss.Style
+	StatusOK  tone
+	StatusBad tone
 	// Side* style the step list.
-	SideItem    lipgloss.Style
-	SideCurrent lipgloss.Style
-	SideDone    lipgloss.Style
-	SideFixed   lipgloss.Style
-	SideSkipped lipgloss.Style
-	Label       lipgloss.Style
-	Action      lipgloss.Style
-	ActionFocus lipgloss.Style
+	SideItem    tone
+	SideCurrent tone
+	SideDone    tone
+	SideFixed   tone
+	SideSkipped tone
+	Label       tone
+	Action      tone
+	ActionFocus tone
 	Spinner     lipgloss.Style
+	SpinnerTone tone
 	Help        help.Styles
 	Field       fieldStyles
 }
@@ -62,28 +89,29 @@ func NewStyles(isDark bool) Styles {
 	)
 	s := Styles{
 		AppName:     lipgloss.NewStyle().Bold(true).Foreground(onPrimary).Background(primary).Padding(0, 1),
-		HeaderURL:   lipgloss.NewStyle().Foreground(subtle),
-		Title:       lipgloss.NewStyle().Bold(true).Foreground(primary),
-		Heading:     lipgloss.NewStyle().Bold(true).Foreground(text),
-		Text:        lipgloss.NewStyle().Foreground(text),
-		Subtle:      lipgloss.NewStyle().Foreground(subtle),
-		Strong:      lipgloss.NewStyle().Bold(true).Foreground(text),
-		OK:          lipgloss.NewStyle().Foreground(ok),
-		Warn:        lipgloss.NewStyle().Foreground(warn),
-		Err:         lipgloss.NewStyle().Foreground(bad),
-		StatusOK:    lipgloss.NewStyle().Bold(true).Foreground(ok),
-		StatusBad:   lipgloss.NewStyle().Bold(true).Foreground(bad),
-		SideItem:    lipgloss.NewStyle().Foreground(subtle),
-		SideCurrent: lipgloss.NewStyle().Bold(true).Foreground(primary),
-		SideDone:    lipgloss.NewStyle().Foreground(text),
-		SideFixed:   lipgloss.NewStyle().Bold(true).Foreground(ok),
-		SideSkipped: lipgloss.NewStyle().Foreground(subtle).Strikethrough(true),
-		Label:       lipgloss.NewStyle().Bold(true).Foreground(text),
-		Action:      lipgloss.NewStyle().Foreground(primary),
-		ActionFocus: lipgloss.NewStyle().Bold(true).Foreground(onPrimary).Background(primary),
+		HeaderURL:   newTone(lipgloss.NewStyle().Foreground(subtle)),
+		Title:       newTone(lipgloss.NewStyle().Bold(true).Foreground(primary)),
+		Heading:     newTone(lipgloss.NewStyle().Bold(true).Foreground(text)),
+		Text:        newTone(lipgloss.NewStyle().Foreground(text)),
+		Subtle:      newTone(lipgloss.NewStyle().Foreground(subtle)),
+		Strong:      newTone(lipgloss.NewStyle().Bold(true).Foreground(text)),
+		OK:          newTone(lipgloss.NewStyle().Foreground(ok)),
+		Warn:        newTone(lipgloss.NewStyle().Foreground(warn)),
+		Err:         newTone(lipgloss.NewStyle().Foreground(bad)),
+		StatusOK:    newTone(lipgloss.NewStyle().Bold(true).Foreground(ok)),
+		StatusBad:   newTone(lipgloss.NewStyle().Bold(true).Foreground(bad)),
+		SideItem:    newTone(lipgloss.NewStyle().Foreground(subtle)),
+		SideCurrent: newTone(lipgloss.NewStyle().Bold(true).Foreground(primary)),
+		SideDone:    newTone(lipgloss.NewStyle().Foreground(text)),
+		SideFixed:   newTone(lipgloss.NewStyle().Bold(true).Foreground(ok)),
+		SideSkipped: newTone(lipgloss.NewStyle().Foreground(subtle).Strikethrough(true)),
+		Label:       newTone(lipgloss.NewStyle().Bold(true).Foreground(text)),
+		Action:      newTone(lipgloss.NewStyle().Foreground(primary)),
+		ActionFocus: newTone(lipgloss.NewStyle().Bold(true).Foreground(onPrimary).Background(primary)),
 		Spinner:     lipgloss.NewStyle().Foreground(primary),
 		Help:        help.DefaultStyles(isDark),
 	}
+	s.SpinnerTone = newTone(s.Spinner)
 	s.Field = fieldStyles{
 		Prompt:        lipgloss.NewStyle().Bold(true).Foreground(primary),
 		BlurredPrompt: lipgloss.NewStyle().Foreground(subtle),

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/fix401/fix401/probe"
@@ -36,18 +35,20 @@ func (m Model) render() string {
 	}
 	footer := strings.Split(m.help.View(m.keys), "\n")
 	bh := m.bodyHeightWith(len(footer))
+	// The body's lines are built to fit (wrapped, cut or padded); the
+	// header and footer are cut here.
+	for i, l := range footer {
+		if ansi.StringWidth(l) > w {
+			footer[i] = ansi.Truncate(l, w, "…")
+		}
+	}
 	out := make([]string, 0, h)
-	out = append(out, m.header(w), "")
+	out = append(out, ansi.Truncate(m.header(w), w, "…"), "")
 	out = append(out, m.body(w, bh)...)
 	out = append(out, "")
 	out = append(out, footer...)
 	if len(out) > h {
 		out = out[:h]
-	}
-	for i, l := range out {
-		if ansi.StringWidth(l) > w {
-			out[i] = ansi.Truncate(l, w, "…")
-		}
 	}
 	return strings.Join(out, "\n")
 }
@@ -112,6 +113,7 @@ func (m Model) body(w, bh int) []string {
 	if m.showSidebar() {
 		side := m.sidebar(bh)
 		content := m.window(main, focusLine, bh)
+		sep := m.styles.Subtle.Render(" │ ")
 		lines = make([]string, bh)
 		for i := range lines {
 			var s, c string
@@ -121,11 +123,7 @@ func (m Model) body(w, bh int) []string {
 			if i < len(content) {
 				c = content[i]
 			}
-			pad := sidebarWidth - ansi.StringWidth(s)
-			if pad < 0 {
-				s, pad = ansi.Truncate(s, sidebarWidth, "…"), 0
-			}
-			lines[i] = s + strings.Repeat(" ", pad) + m.styles.Subtle.Render(" │ ") + c
+			lines[i] = s + sep + c
 		}
 		return lines
 	}
@@ -175,7 +173,16 @@ func (m Model) maxScroll() int {
 	return max(0, len(lines)-(bh-1))
 }
 
-func (m Model) stateIcon(n int) (string, lipgloss.Style) {
+// padRight cuts or pads plain text to exactly w cells.
+func padRight(s string, w int) string {
+	n := ansi.StringWidth(s)
+	if n > w {
+		return ansi.Truncate(s, w, "…")
+	}
+	return s + strings.Repeat(" ", w-n)
+}
+
+func (m Model) stateIcon(n int) (string, tone) {
 	st := m.styles
 	switch m.sess.StepState(n) {
 	case steps.StateCurrent:
@@ -192,16 +199,18 @@ func (m Model) stateIcon(n int) (string, lipgloss.Style) {
 
 func (m Model) sidebar(bh int) []string {
 	st := m.styles
-	out := []string{st.Heading.Render("The ten steps")}
+	out := []string{st.Heading.Render(padRight("The ten steps", sidebarWidth))}
 	for _, n := range m.sess.Order {
 		icon, s := m.stateIcon(n)
-		label := fmt.Sprintf("%s %2d %s", icon, n, steps.Short(n))
-		out = append(out, s.Render(ansi.Truncate(label, sidebarWidth, "…")))
+		out = append(out, s.Render(padRight(fmt.Sprintf("%s %2d %s", icon, n, steps.Short(n)), sidebarWidth)))
 	}
 	if bh >= len(out)+4 {
-		out = append(out, "",
-			st.Subtle.Render(iconCurrent+" now "+iconDone+" tried "+iconSkipped+" skipped"),
-			st.Subtle.Render(iconFixed+" fixed it "+iconPending+" to do"))
+		out = append(out, padRight("", sidebarWidth),
+			st.Subtle.Render(padRight(iconCurrent+" now "+iconDone+" tried "+iconSkipped+" skipped", sidebarWidth)),
+			st.Subtle.Render(padRight(iconFixed+" fixed it "+iconPending+" to do", sidebarWidth)))
+	}
+	for len(out) < bh {
+		out = append(out, padRight("", sidebarWidth))
 	}
 	return out
 }
@@ -231,7 +240,7 @@ type doc struct {
 	focusLine int
 }
 
-func (d *doc) para(st lipgloss.Style, s string) {
+func (d *doc) para(st tone, s string) {
 	for _, l := range strings.Split(ansi.Wrap(s, d.w, ""), "\n") {
 		d.lines = append(d.lines, st.Render(l))
 	}
@@ -239,7 +248,7 @@ func (d *doc) para(st lipgloss.Style, s string) {
 
 // hang writes s with prefix on the first line and the following lines
 // indented to match.
-func (d *doc) hang(prefix string, pst, st lipgloss.Style, s string) {
+func (d *doc) hang(prefix string, pst, st tone, s string) {
 	pw := ansi.StringWidth(prefix)
 	if pw >= d.w-4 {
 		d.para(st, prefix+s)
@@ -256,7 +265,7 @@ func (d *doc) hang(prefix string, pst, st lipgloss.Style, s string) {
 
 // auto writes a line that may start with an indent and a marker ("✗ ",
 // "• ", "- ", "1. "), keeping wrapped lines aligned under the text.
-func (d *doc) auto(st lipgloss.Style, s string) {
+func (d *doc) auto(st tone, s string) {
 	body := strings.TrimLeft(s, " ")
 	indent := len(s) - len(body)
 	for _, mk := range []string{iconBad + " ", iconInfo + " ", "- ", "← ", "✓ "} {
@@ -282,7 +291,13 @@ func (d *doc) blank() {
 	}
 }
 
-func (d *doc) raw(l string) { d.lines = append(d.lines, l) }
+// raw adds a styled line as it is, cut to the width.
+func (d *doc) raw(l string) {
+	if ansi.StringWidth(l) > d.w {
+		l = ansi.Truncate(l, d.w, "…")
+	}
+	d.lines = append(d.lines, l)
+}
 
 // mainLines renders the content for the current phase, and the line the
 // focused field is on (-1 when none).
@@ -371,7 +386,7 @@ func (m Model) viewBusy(d *doc) {
 			what = "Re-testing " + m.sess.Redactor.URL(m.sess.Request.URL)
 		}
 	}
-	d.hang(m.spinner.View()+" ", st.Spinner, st.Strong, what+"…")
+	d.hang(m.spinner.View()+" ", st.SpinnerTone, st.Strong, what+"…")
 	d.para(st.Subtle, "  "+m.elapsed())
 	if m.sess.Last != nil {
 		d.blank()
@@ -502,7 +517,7 @@ func (m Model) viewStep(d *doc) {
 			}
 		}
 		if m.sess.ActionBusy() {
-			d.hang(m.spinner.View()+" ", st.Spinner, st.Text, "Working… "+m.elapsed())
+			d.hang(m.spinner.View()+" ", st.SpinnerTone, st.Text, "Working… "+m.elapsed())
 		}
 	}
 	d.blank()
