@@ -420,7 +420,9 @@ func (r *Runner) exchange(ctx context.Context, p *prepared) Exchange {
 	}
 	jar, _ := cookiejar.New(nil)
 
-	first := CredentialsOf(p.header, p.url)
+	// first is what the first hop carried, cookies from the person's cookie
+	// list included; it is set once that hop is sent.
+	var first []Credential
 	firstHost := p.url.Hostname()
 	cur := p.url
 	method := p.method
@@ -449,7 +451,9 @@ func (r *Runner) exchange(ctx context.Context, p *prepared) Exchange {
 		}
 		hop := r.send(ctx, client, method, cur, h, body, now)
 		hop.Sent = CredentialsOf(hop.RequestHeader, cur)
-		if hopN > 0 {
+		if hopN == 0 {
+			first = hop.Sent
+		} else {
 			hop.Dropped = dropsOf(first, hop.Sent, dropped)
 		}
 		if hop.Status == 0 && proxyConnect != nil {
