@@ -754,16 +754,19 @@ func classify(ctx context.Context, err error) *Failure {
 		f.Kind = FailTimeout
 	case errors.Is(err, context.Canceled):
 		f.Kind, f.Message = FailOther, "cancelled"
+	case strings.Contains(msg, "proxyconnect") || strings.Contains(msg, "socks connect"):
+		// Before the DNS and refused cases: those errors are the proxy's,
+		// not the site's.
+		f.Kind = FailProxy
 	case errors.As(err, &dnsErr):
 		f.Kind = FailDNS
 	case errors.Is(err, syscall.ECONNREFUSED):
 		f.Kind = FailRefused
 	case errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &certInvalid), errors.As(err, &verifyErr):
 		f.Kind = FailTLSUntrusted
-	case errors.As(err, &recErr), errors.As(err, &alert), strings.Contains(msg, "tls:"):
+	case errors.As(err, &recErr), errors.As(err, &alert), strings.Contains(msg, "tls:"),
+		strings.Contains(msg, "server gave HTTP response to HTTPS client"):
 		f.Kind = FailTLS
-	case strings.Contains(msg, "proxyconnect") || strings.Contains(msg, "socks connect"):
-		f.Kind = FailProxy
 	case errors.As(err, &netErr) && netErr.Timeout():
 		f.Kind = FailTimeout
 	}
