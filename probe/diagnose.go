@@ -1032,12 +1032,14 @@ func (d *diag) local() {
 }
 
 func isLoopback(host string) bool {
-	h := strings.Trim(strings.ToLower(host), "[]")
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return true
-	}
+	h := strings.ToLower(host)
+	// Split off a port first: "localhost:8080" is loopback too.
 	if hst, _, err := net.SplitHostPort(h); err == nil {
 		h = hst
+	}
+	h = strings.Trim(h, "[]")
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
 	}
 	ip := net.ParseIP(h)
 	return ip != nil && ip.IsLoopback()
