@@ -81,6 +81,17 @@ type prepared struct {
 	facts   Facts
 	timeout time.Duration
 	maxHops int
+	proxy   *url.URL // from Request.Proxy; nil means the environment's
+}
+
+// parseProxy parses a proxy as curl's -x takes it: a URL, or host:port
+// meaning an http proxy.
+func parseProxy(raw string) (*url.URL, error) {
+	s := strings.TrimSpace(raw)
+	if !strings.Contains(s, "://") {
+		s = "http://" + s
+	}
+	return url.Parse(s)
 }
 
 // ParseURL checks that raw is an absolute http or https URL with a host and
@@ -168,14 +179,9 @@ func prepare(req Request) (*prepared, error) {
 		p.maxHops = req.MaxRedirects
 	}
 	if req.Proxy != "" {
-		pu, err := url.Parse(req.Proxy)
+		pu, err := parseProxy(req.Proxy)
 		if err != nil || pu.Host == "" {
-			if err == nil {
-				pu, err = url.Parse("http://" + req.Proxy)
-			}
-			if err != nil || pu.Host == "" {
-				return nil, Inputf("proxy %q is not a valid URL", Sanitize(req.Proxy))
-			}
+			return nil, Inputf("proxy %q is not a valid URL", Sanitize(req.Proxy))
 		}
 		switch pu.Scheme {
 		case "http", "https", "socks5", "socks5h":
@@ -183,6 +189,7 @@ func prepare(req Request) (*prepared, error) {
 			return nil, Inputf("proxy %q: fix401 supports http, https and socks5 proxies", Sanitize(req.Proxy))
 		}
 		p.facts.Proxy, p.facts.ProxySource = pu.Redacted(), "--proxy"
+		p.proxy = pu
 	}
 
 	// Credentials in the URL become Basic credentials, as curl does.
@@ -405,12 +412,8 @@ func (r *Runner) exchange(ctx context.Context, p *prepared) Exchange {
 	} else {
 		tr.DialContext = (&net.Dialer{Timeout: p.timeout}).DialContext
 	}
-	if p.req.Proxy != "" {
-		pu, err := url.Parse(p.req.Proxy)
-		if err != nil || pu.Host == "" {
-			pu, _ = url.Parse("http://" + p.req.Proxy)
-		}
-		tr.Proxy = http.ProxyURL(pu)
+	if p.proxy != nil {
+		tr.Proxy = http.ProxyURL(p.proxy)
 	} else if pu, err := http.ProxyFromEnvironment(&http.Request{URL: p.url}); err == nil && pu != nil {
 		ex.Facts.Proxy, ex.Facts.ProxySource = pu.Redacted(), "environment ("+proxyEnvName(p.url.Scheme)+")"
 	}
