@@ -186,6 +186,9 @@ func summaryOf(v Verdict, status int, ex *Exchange) string {
 		}
 		return fmt.Sprintf("The server refused the request (%s): something about the request itself is not accepted.", StatusText(status))
 	case VerdictServerError:
+		if status == http.StatusNetworkAuthenticationRequired {
+			return "The network you are on (not the site) wants you to sign in on its own page first (511); the site has not been reached yet."
+		}
 		return fmt.Sprintf("The server itself failed (%s). This is a problem on the site's side, not with your login.", StatusText(status))
 	}
 	if ex.Failure != nil {
@@ -302,7 +305,7 @@ func (d *diag) status() {
 		d.add(Finding{ID: "rate-limited", Severity: SevWarning, Title: "Too many requests",
 			Detail:   "The server is limiting how often you may ask. This is not a login problem; wait a while and try again.",
 			Evidence: ev + headerEvidence(last.Header, "Retry-After"), Steps: []int{StepAdmin}})
-	case s >= 500:
+	case s >= 500 && s != http.StatusNetworkAuthenticationRequired: // 511 is the network's, see intermediaries
 		d.forced = StepAdmin
 		d.add(Finding{ID: "server-error", Severity: SevError, Title: "The server itself failed (" + StatusText(s) + ")",
 			Detail:   "5xx answers mean the site is broken or overloaded, not that your login is wrong. Nothing on your side will fix it; tell the site's administrator, with the time and any request id.",
@@ -982,7 +985,8 @@ func (d *diag) intermediaries() {
 			break
 		}
 	}
-	if last.Status == 511 {
+	if last.Status == http.StatusNetworkAuthenticationRequired {
+		d.forced = StepSecurity
 		d.add(Finding{ID: "captive-portal", Severity: SevError, Title: "The network wants you to sign in",
 			Detail: "This network (hotel, airport, guest Wi-Fi) requires signing in on its own page before anything else works. Open any web page in a browser to get its sign-in page.",
 			Steps:  []int{StepSecurity}})
