@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net"
 	"net/http"
@@ -70,18 +71,40 @@ func exchangeRedactor(ex *Exchange) *Redactor {
 	for _, h := range ex.Hops {
 		for _, c := range h.Sent {
 			r.Add(c.Value)
+			r.Add(basicSecrets(c.Value)...)
 		}
 		for _, c := range CredentialsOf(h.RequestHeader, nil) {
 			r.Add(c.Value)
+			r.Add(basicSecrets(c.Value)...)
 		}
 	}
 	for _, c := range ex.Facts.Original {
 		r.Add(c.Value)
+		r.Add(basicSecrets(c.Value)...)
 	}
 	for _, c := range ex.Facts.Cookies {
 		r.Add(c.Value)
 	}
 	return r
+}
+
+// basicSecrets returns the plaintext password (and user:password) inside a
+// "Basic <base64>" credential, so that a server echoing the password back
+// in clear is caught too; nil for anything else.
+func basicSecrets(value string) []string {
+	scheme, rest, ok := strings.Cut(strings.TrimSpace(value), " ")
+	if !ok || !strings.EqualFold(scheme, "basic") {
+		return nil
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(rest))
+	if err != nil {
+		return nil
+	}
+	_, pass, ok := strings.Cut(string(raw), ":")
+	if !ok {
+		return nil
+	}
+	return []string{pass, string(raw)}
 }
 
 type diag struct {

@@ -149,7 +149,6 @@ func (r *Result) JSON() CheckJSON {
 		Challenges:      challengesJSON(d.Challenges, red),
 		ProxyChallenges: challengesJSON(d.ProxyChallenges, red),
 		Redirects:       []HopJSON{},
-		Findings:        d.Findings,
 		Steps:           d.Steps,
 		TimingsMS:       timingsJSON(ex.TotalTimings()),
 		ClockSkewSecs:   int64(d.Skew / time.Second),
@@ -159,8 +158,12 @@ func (r *Result) JSON() CheckJSON {
 		Notes:           []string{},
 		CheckedAt:       ex.Facts.Now.UTC(),
 	}
-	if out.Findings == nil {
-		out.Findings = []Finding{}
+	// Findings pass through the document's redactor too: it also knows the
+	// request's secrets (the password as typed, cookie values).
+	out.Findings = make([]Finding, 0, len(d.Findings))
+	for _, f := range d.Findings {
+		f.Title, f.Detail, f.Evidence = red.Text(f.Title), red.Text(f.Detail), red.Text(f.Evidence)
+		out.Findings = append(out.Findings, f)
 	}
 	if len(ex.Hops) > 0 {
 		out.URL = red.URL(ex.Hops[0].URL)
