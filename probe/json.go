@@ -40,7 +40,7 @@ type CheckJSON struct {
 // ChallengeJSON is one challenge in the JSON document.
 type ChallengeJSON struct {
 	Scheme  string            `json:"scheme"`
-	Token68 string            `json:"token68,omitempty"`
+	Token68 string            `json:"token68"`
 	Params  map[string]string `json:"params"`
 }
 
@@ -49,7 +49,7 @@ type HopJSON struct {
 	URL                string           `json:"url"`
 	Method             string           `json:"method"`
 	Status             int              `json:"status"`
-	Location           string           `json:"location,omitempty"`
+	Location           string           `json:"location"`
 	CredentialsSent    []CredentialJSON `json:"credentials_sent"`
 	CredentialsDropped []DropJSON       `json:"credentials_dropped"`
 	RemoteAddr         string           `json:"remote_addr,omitempty"`
@@ -180,9 +180,6 @@ func (r *Result) JSON() CheckJSON {
 	for _, h := range ex.Hops {
 		hj := HopJSON{URL: red.URL(h.URL), Method: h.Method, Status: h.Status, Location: red.URL(h.Location),
 			CredentialsSent: []CredentialJSON{}, CredentialsDropped: []DropJSON{}, RemoteAddr: Sanitize(h.RemoteAddr), TimingsMS: timingsJSON(h.Timings)}
-		if h.Location == "" {
-			hj.Location = ""
-		}
 		for _, c := range h.Sent {
 			hj.CredentialsSent = append(hj.CredentialsSent, CredentialJSON{Kind: c.Kind, Name: Sanitize(c.Name), Value: maskedValue(c)})
 		}

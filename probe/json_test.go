@@ -100,7 +100,7 @@ func TestJSONDocument(t *testing.T) {
 		t.Fatalf("redirects %v", m["redirects"])
 	}
 	h0 := liveKeys(t, "redirects[0]", redirects[0], "url", "status", "location", "credentials_dropped")
-	h1 := liveKeys(t, "redirects[1]", redirects[1], "url", "status", "credentials_dropped")
+	h1 := liveKeys(t, "redirects[1]", redirects[1], "url", "status", "location", "credentials_dropped")
 	if h0["status"] != float64(302) || h0["location"] != "http://localhost:"+fu.Port()+"/end" {
 		t.Errorf("hop 0 %v", h0)
 	}
@@ -144,7 +144,7 @@ func TestJSONDocument(t *testing.T) {
 		t.Errorf("no challenges (needs %s)", needsParser)
 	}
 	for _, c := range chs {
-		cm := liveKeys(t, "challenge", c, "scheme", "params")
+		cm := liveKeys(t, "challenge", c, "scheme", "token68", "params")
 		if cm["scheme"] != "Basic" {
 			t.Errorf("challenge %v", cm)
 		}
