@@ -351,6 +351,13 @@ func (p *prepared) secrets() []string {
 	if p.req.Password != "" {
 		s = append(s, p.req.Password)
 	}
+	// The proxy's password, as given and as the Basic value Go sends to
+	// the proxy (a proxy may forward it and the site echo it).
+	if p.proxy != nil && p.proxy.User != nil {
+		if pass, ok := p.proxy.User.Password(); ok && pass != "" {
+			s = append(s, pass, basicValue(p.proxy.User.Username(), pass))
+		}
+	}
 	return s
 }
 
