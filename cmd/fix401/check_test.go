@@ -318,7 +318,12 @@ func chkEcho(t *testing.T) string {
 		if _, pass, ok := r.BasicAuth(); ok {
 			plain = pass
 		}
-		all := []string{auth, plain, r.Header.Get("Cookie"), r.Header.Get("X-Api-Key"), r.URL.RawQuery}
+		// A proxy that forwards its own credentials to the origin.
+		pa := r.Header.Get("Proxy-Authorization")
+		if _, pass, ok := (&http.Request{Header: http.Header{"Authorization": {pa}}}).BasicAuth(); ok {
+			plain += pass
+		}
+		all := []string{auth, pa, plain, r.Header.Get("Cookie"), r.Header.Get("X-Api-Key"), r.URL.RawQuery}
 		for _, c := range r.Cookies() {
 			all = append(all, c.Value)
 		}
@@ -347,6 +352,23 @@ func TestCheckNeverShowsSecrets(t *testing.T) {
 		"127.0.0.1\tFALSE\t/\tFALSE\t1000000000\told\tfilecookie-Fc0912lmnb-expired\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// A forward proxy that passes everything on, Proxy-Authorization
+	// included, as a careless one does.
+	proxyAddr := strings.TrimPrefix(chkServer(t, func(w http.ResponseWriter, r *http.Request) {
+		out := r.Clone(r.Context())
+		out.RequestURI = ""
+		resp, err := http.DefaultTransport.RoundTrip(out)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		for k, vs := range resp.Header {
+			w.Header()[k] = vs
+		}
+		w.WriteHeader(resp.StatusCode)
+		io.Copy(w, resp.Body)
+	}).URL, "http://")
 	cases := []struct {
 		name, secret string
 		args         func(u string) []string
@@ -368,6 +390,9 @@ func TestCheckNeverShowsSecrets(t *testing.T) {
 		{name: "X-API-Key header", secret: "cli-apikey-Ak9915vv", args: func(u string) []string { return []string{"-H", "X-API-Key: cli-apikey-Ak9915vv", u} }},
 		{name: "cookie string", secret: "cli-cookie-Ck4416uu", args: func(u string) []string { return []string{"-b", "sid=cli-cookie-Ck4416uu; theme=dark", u} }},
 		{name: "cookie file", secret: "filecookie-Fc0912lmnb", args: func(u string) []string { return []string{"-b", cookieFile, u} }, needs: "ParseCookieArg reading cookie files (curlcookie branch)"},
+		{name: "proxy password", secret: "cli-proxy-Px6618rr", args: func(u string) []string {
+			return []string{"-x", "http://proxyuser:cli-proxy-Px6618rr@" + proxyAddr, u}
+		}},
 		{name: "token query parameter", secret: "cli-query-Qt2217tt", args: func(u string) []string { return []string{u + "?access_token=cli-query-Qt2217tt&x=1"} }},
 	}
 	for _, c := range cases {
@@ -376,7 +401,8 @@ func TestCheckNeverShowsSecrets(t *testing.T) {
 			base := chkEcho(t) + "/api"
 			forms := []string{c.secret, url.QueryEscape(c.secret),
 				base64.StdEncoding.EncodeToString([]byte("alice:" + c.secret)),
-				base64.StdEncoding.EncodeToString([]byte("bob:" + c.secret))}
+				base64.StdEncoding.EncodeToString([]byte("bob:" + c.secret)),
+				base64.StdEncoding.EncodeToString([]byte("proxyuser:" + c.secret))}
 			for _, mode := range [][]string{{"check"}, {"check", "-v"}, {"check", "--json"}} {
 				r := chkRun(t, append(mode, c.args(base)...)...)
 				if r.code != 1 {
