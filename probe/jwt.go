@@ -29,7 +29,7 @@ type TokenInfo struct {
 	Expires   time.Time `json:"exp,omitempty"`
 	NotBefore time.Time `json:"nbf,omitempty"`
 	IssuedAt  time.Time `json:"iat,omitempty"`
-	// Signed is false for alg "none" or an empty signature part.
+	// Signed is false for alg "none" (or no alg) or an empty signature part.
 	Signed bool `json:"signed"`
 }
 
@@ -43,7 +43,8 @@ const MaxJWTSize = 64 << 10
 //
 // The parts may be base64url with or without "=" padding. Header and claims
 // must be JSON objects; numbers in them are kept as json.Number. The
-// NumericDate claims exp, nbf and iat may be integers or fractions.
+// NumericDate claims exp, nbf and iat may be integers or fractions. Where
+// is left for the caller to fill in.
 func DecodeJWT(token string) (TokenInfo, error) {
 	s := strings.TrimSpace(token)
 	if len(s) >= 6 && strings.EqualFold(s[:6], "bearer") && (len(s) == 6 || isSpace(s[6])) {
