@@ -98,7 +98,9 @@ func (c RefreshConfig) String() string {
 func (c RefreshConfig) GoString() string { return "probe.RefreshConfig{" + c.String() + "}" }
 
 // Format masks the secrets for every verb.
-func (c RefreshConfig) Format(f fmt.State, verb rune) { formatMasked(f, verb, c.String(), c.GoString()) }
+func (c RefreshConfig) Format(f fmt.State, verb rune) {
+	formatMasked(f, verb, c.String(), c.GoString())
+}
 
 // Validate reports whether the configuration can be used, as an
 // InputError in plain words.
