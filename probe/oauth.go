@@ -46,6 +46,9 @@ type RefreshConfig struct {
 	Scopes []string
 	// Insecure skips TLS certificate verification (curl's -k).
 	Insecure bool
+	// Proxy is a proxy URL (http, https, socks5); empty means the
+	// environment's proxy settings, as for Request.Proxy.
+	Proxy string
 	// Timeout bounds the whole refresh; 0 means DefaultTimeout.
 	Timeout time.Duration
 }
@@ -76,7 +79,13 @@ func RefreshConfigFromEnv(getenv func(string) string) RefreshConfig {
 // Secrets returns the secrets the configuration holds (client secret and
 // refresh token), for building a Redactor.
 func (c RefreshConfig) Secrets() []string {
-	return nonEmpty(c.ClientSecret, c.RefreshToken)
+	s := nonEmpty(c.ClientSecret, c.RefreshToken)
+	if pu, err := url.Parse(c.Proxy); err == nil && pu.User != nil {
+		if pw, ok := pu.User.Password(); ok && pw != "" {
+			s = append(s, pw)
+		}
+	}
+	return s
 }
 
 // String shows the configuration with its secrets masked.
@@ -90,6 +99,9 @@ func (c RefreshConfig) String() string {
 	}
 	if len(c.Scopes) > 0 {
 		s += fmt.Sprintf(", scope %q", Sanitize(strings.Join(c.Scopes, " ")))
+	}
+	if c.Proxy != "" {
+		s += ", proxy " + NewRedactor(c.Secrets()...).URL(c.Proxy)
 	}
 	return s
 }
@@ -141,6 +153,11 @@ func (c RefreshConfig) prepare() (RefreshConfig, error) {
 	}
 	if strings.ContainsFunc(c.ClientID, isControl) {
 		return c, Inputf("the client id contains line breaks or control characters: copy it again")
+	}
+	if c.Proxy != "" {
+		if _, err := proxyURL(c.Proxy); err != nil {
+			return c, err
+		}
 	}
 	switch {
 	case c.Timeout < 0:
@@ -276,7 +293,8 @@ type RefreshError struct {
 	Status int
 	// Kind is set when nothing usable answered (a transport failure).
 	Kind FailureKind
-	// Steps are the fix steps (1–10) that address it, best first.
+	// Steps are the fix steps (1–10) that address it, best first; empty
+	// when the refresh was cancelled.
 	Steps []int
 	// Err is the transport error, if that is what failed; nil when the
 	// server refused (its raw answer may echo secrets, so it is not kept).
@@ -336,6 +354,10 @@ func Refresh(ctx context.Context, cfg RefreshConfig) (RefreshedToken, error) {
 		ResponseHeaderTimeout:  cfg.Timeout,
 		DialContext:            (&net.Dialer{Timeout: cfg.Timeout}).DialContext,
 	}
+	if cfg.Proxy != "" {
+		pu, _ := proxyURL(cfg.Proxy)
+		tr.Proxy = http.ProxyURL(pu)
+	}
 	defer tr.CloseIdleConnections()
 	rec := &answerRecorder{next: tr}
 	client := &http.Client{
@@ -377,6 +399,23 @@ func Refresh(ctx context.Context, cfg RefreshConfig) (RefreshedToken, error) {
 		out.Scope = s
 	}
 	return out, nil
+}
+
+// proxyURL parses a proxy setting the way Request.Proxy is read: a bare
+// host:port means an http proxy.
+func proxyURL(raw string) (*url.URL, error) {
+	pu, err := url.Parse(raw)
+	if err != nil || pu.Host == "" {
+		pu, err = url.Parse("http://" + raw)
+		if err != nil || pu.Host == "" {
+			return nil, Inputf("proxy %q is not a valid URL", Sanitize(raw))
+		}
+	}
+	switch pu.Scheme {
+	case "http", "https", "socks5", "socks5h":
+		return pu, nil
+	}
+	return nil, Inputf("proxy %q: fix401 supports http, https and socks5 proxies", Sanitize(raw))
 }
 
 // answer is what the token endpoint last answered, recorded beside
@@ -440,6 +479,11 @@ func refreshError(ctx context.Context, err error, ans *answer, red *Redactor, cf
 		f := classify(ctx, err)
 		e := &RefreshError{Kind: f.Kind, Err: err, Description: clipRunes(red.Text(f.Message), 300)}
 		host := hostOf(cfg.TokenURL)
+		switch {
+		case errors.Is(err, context.Canceled):
+			e.Plain = "The refresh was cancelled before the token endpoint answered."
+			return e
+		}
 		switch f.Kind {
 		case FailTimeout:
 			e.Plain = fmt.Sprintf("The token endpoint at %s did not answer within %v. It may be down or blocked by a firewall or proxy; try again later, or check your network settings.", Sanitize(host), cfg.Timeout)

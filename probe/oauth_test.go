@@ -576,6 +576,65 @@ func TestRefreshTransportFailures(t *testing.T) {
 	}
 }
 
+func TestRefreshThroughProxy(t *testing.T) {
+	ts := newTokenServer(t, false)
+	rt := ts.issue("read")
+	var seen []string
+	var mu sync.Mutex
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Method+" "+r.RequestURI)
+		mu.Unlock()
+		out := r.Clone(r.Context())
+		out.RequestURI = ""
+		res, err := http.DefaultTransport.RoundTrip(out)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer res.Body.Close()
+		for k, vs := range res.Header {
+			w.Header()[k] = vs
+		}
+		w.WriteHeader(res.StatusCode)
+		_, _ = io.Copy(w, res.Body)
+	}))
+	defer proxy.Close()
+	cfg := ts.config(rt)
+	cfg.Proxy = strings.TrimPrefix(proxy.URL, "http://") // host:port alone means an http proxy
+	if _, err := Refresh(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 1 || seen[0] != "POST "+ts.URL+"/oauth2/token" {
+		t.Fatalf("the proxy saw %q", seen)
+	}
+	cfg.Proxy = "http://user:proxy-password-123@" + strings.TrimPrefix(proxy.URL, "http://")
+	if s := fmt.Sprint(cfg); strings.Contains(s, "proxy-password-123") {
+		t.Fatalf("the proxy password is shown: %s", s)
+	}
+}
+
+func TestRefreshCancelled(t *testing.T) {
+	hang := make(chan struct{})
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	defer s.Close()
+	defer close(hang)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	_, err := Refresh(ctx, RefreshConfig{TokenURL: s.URL, RefreshToken: "refresh-token-abcdef"})
+	re := asRefreshError(t, err)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(re.Plain, "cancelled") {
+		t.Fatalf("got %#v", re)
+	}
+}
+
 func TestRefreshBadInput(t *testing.T) {
 	cases := []struct {
 		name string
@@ -589,6 +648,7 @@ func TestRefreshBadInput(t *testing.T) {
 		{"no refresh token", RefreshConfig{TokenURL: "https://login.example/token"}, "no refresh token"},
 		{"broken refresh token", RefreshConfig{TokenURL: "https://login.example/token", RefreshToken: "abc\ndef"}, "line breaks"},
 		{"control in secret", RefreshConfig{TokenURL: "https://login.example/token", RefreshToken: "abc", ClientSecret: "a\x1bb"}, "client secret"},
+		{"bad proxy", RefreshConfig{TokenURL: "https://login.example/token", RefreshToken: "abc", Proxy: "ftp://proxy.example"}, "proxy"},
 		{"negative timeout", RefreshConfig{TokenURL: "https://login.example/token", RefreshToken: "abc", Timeout: -time.Second}, "negative"},
 	}
 	for _, c := range cases {
