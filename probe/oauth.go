@@ -408,14 +408,14 @@ func proxyURL(raw string) (*url.URL, error) {
 	if err != nil || pu.Host == "" {
 		pu, err = url.Parse("http://" + raw)
 		if err != nil || pu.Host == "" {
-			return nil, Inputf("proxy %q is not a valid URL", Sanitize(raw))
+			return nil, Inputf("proxy %q is not a valid URL", NewRedactor().URL(raw))
 		}
 	}
 	switch pu.Scheme {
 	case "http", "https", "socks5", "socks5h":
 		return pu, nil
 	}
-	return nil, Inputf("proxy %q: fix401 supports http, https and socks5 proxies", Sanitize(raw))
+	return nil, Inputf("proxy %q: fix401 supports http, https and socks5 proxies", NewRedactor().URL(raw))
 }
 
 // answer is what the token endpoint last answered, recorded beside
@@ -457,7 +457,7 @@ func refreshError(ctx context.Context, err error, ans *answer, red *Redactor, cf
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		e := &RefreshError{
-			Code:        strings.TrimSpace(re.ErrorCode),
+			Code:        clipRunes(Sanitize(strings.TrimSpace(re.ErrorCode)), 60),
 			Description: clipRunes(red.Text(strings.TrimSpace(re.ErrorDescription)), 300),
 			URI:         safeURI(re.ErrorURI, cfg.TokenURL, red),
 		}

@@ -648,7 +648,7 @@ func TestRefreshBadInput(t *testing.T) {
 		{"no refresh token", RefreshConfig{TokenURL: "https://login.example/token"}, "no refresh token"},
 		{"broken refresh token", RefreshConfig{TokenURL: "https://login.example/token", RefreshToken: "abc\ndef"}, "line breaks"},
 		{"control in secret", RefreshConfig{TokenURL: "https://login.example/token", RefreshToken: "abc", ClientSecret: "a\x1bb"}, "client secret"},
-		{"bad proxy", RefreshConfig{TokenURL: "https://login.example/token", RefreshToken: "abc", Proxy: "ftp://proxy.example"}, "proxy"},
+		{"bad proxy", RefreshConfig{TokenURL: "https://login.example/token", RefreshToken: "abc", Proxy: "ftp://u:proxy-pw-1234567@proxy.example"}, "supports http, https and socks5"},
 		{"negative timeout", RefreshConfig{TokenURL: "https://login.example/token", RefreshToken: "abc", Timeout: -time.Second}, "negative"},
 	}
 	for _, c := range cases {
@@ -656,6 +656,9 @@ func TestRefreshBadInput(t *testing.T) {
 			_, err := Refresh(context.Background(), c.cfg)
 			if !IsInputError(err) || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("got %v, want an InputError saying %q", err, c.want)
+			}
+			if strings.Contains(err.Error(), "proxy-pw-1234567") {
+				t.Errorf("the error shows the proxy password: %v", err)
 			}
 			if c.cfg.Validate() == nil {
 				t.Error("Validate accepts it")
@@ -765,4 +768,19 @@ func randHex(t *testing.T, n int) string {
 		t.Fatal(err)
 	}
 	return hex.EncodeToString(b)
+}
+
+func TestRefreshUnknownErrorCode(t *testing.T) {
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		oauthFail(w, http.StatusBadRequest, "account_locked\x1b[2J"+strings.Repeat("x", 500), "too many attempts\x1b]8;;https://evil.example\x07")
+	}))
+	defer s.Close()
+	_, err := Refresh(context.Background(), RefreshConfig{TokenURL: s.URL, ClientID: "app", RefreshToken: "refresh-token-abcdef"})
+	re := asRefreshError(t, err)
+	if !strings.HasPrefix(re.Code, "account_locked") || len([]rune(re.Code)) > 60 || re.Description != "too many attempts" {
+		t.Fatalf("got %#v", re)
+	}
+	if !strings.Contains(re.Plain, "refused the refresh with the error") || strings.ContainsFunc(re.Error()+re.Plain, isControl) {
+		t.Errorf("Plain %q, Error %q", re.Plain, re.Error())
+	}
 }
