@@ -358,6 +358,19 @@ func (ts *tokenServer) serve(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(out)
 }
 
+// form returns the form of the last request, under the lock.
+func (ts *tokenServer) form() url.Values {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return ts.lastForm
+}
+
+func (ts *tokenServer) count() int {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return ts.requests
+}
+
 func (ts *tokenServer) config(rt string) RefreshConfig {
 	return RefreshConfig{TokenURL: ts.URL + "/oauth2/token", ClientID: ts.clientID, ClientSecret: ts.secret, RefreshToken: rt}
 }
@@ -380,8 +393,8 @@ func TestRefreshRotationExpiryAndScope(t *testing.T) {
 	if lo, hi := before.Add(3590*time.Second), time.Now().Add(3610*time.Second); tok.Expiry.Before(lo) || tok.Expiry.After(hi) {
 		t.Errorf("Expiry = %v, want about an hour from now", tok.Expiry)
 	}
-	if ts.lastForm.Get("grant_type") != "refresh_token" || ts.lastForm.Has("scope") {
-		t.Errorf("sent %v, want a refresh_token grant without scope", ts.lastForm)
+	if ts.form().Get("grant_type") != "refresh_token" || ts.form().Has("scope") {
+		t.Errorf("sent %v, want a refresh_token grant without scope", ts.form())
 	}
 
 	// The rotated-out token was used once: the server now refuses it.
@@ -405,8 +418,8 @@ func TestRefreshRotationExpiryAndScope(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tok2.Scope != "read" || ts.lastForm.Get("scope") != "read" || ts.lastForm.Get("code") != "" {
-		t.Errorf("scope: got %q, sent %v", tok2.Scope, ts.lastForm)
+	if tok2.Scope != "read" || ts.form().Get("scope") != "read" || ts.form().Get("code") != "" {
+		t.Errorf("scope: got %q, sent %v", tok2.Scope, ts.form())
 	}
 	// A wider one is refused.
 	cfg = ts.config(tok2.RefreshToken)
@@ -561,7 +574,7 @@ func TestRefreshTransportFailures(t *testing.T) {
 			assertNoSecrets(t, err, c.cfg.RefreshToken, ts.secret)
 		})
 	}
-	if ts.requests != 0 {
+	if ts.count() != 0 {
 		t.Error("the secrets were sent to a server whose certificate is not trusted")
 	}
 	if !errors.Is(func() error { _, err := Refresh(context.Background(), cases[0].cfg); return err }(), context.DeadlineExceeded) {
