@@ -13,18 +13,7 @@ import (
 	"time"
 )
 
-// requireChallengeParser skips a test that needs error_uri from a
-// challenge while ParseChallenges is still the stand-in of the branch this
-// was written on. Remove it once the challenge parser has landed on main.
-func requireChallengeParser(t *testing.T) {
-	t.Helper()
-	if len(ParseChallenges([]string{`Bearer error_uri="https://x.example/"`})) == 0 {
-		t.Skip("ParseChallenges is not implemented on this branch yet")
-	}
-}
-
 func TestContactsFromLiveExchange(t *testing.T) {
-	requireChallengeParser(t)
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Add("WWW-Authenticate", `Bearer realm="api", error="invalid_token", error_uri="/docs/errors#invalid_token"`)
@@ -52,7 +41,6 @@ func TestContactsFromLiveExchange(t *testing.T) {
 }
 
 func TestContactsFromHostileHeaders(t *testing.T) {
-	requireChallengeParser(t)
 	link := strings.Repeat(`<https://spam.example/x>; rel="help", `, 200)
 	ex := &Exchange{Hops: []Hop{{
 		URL:    "https://site.example/app/",
