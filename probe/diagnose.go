@@ -810,16 +810,19 @@ func (d *diag) clock() {
 		Evidence: fmt.Sprintf("Date: %s; local %s", d.out.ServerDate.Format(http.TimeFormat), d.ex.Facts.Now.UTC().Format(http.TimeFormat)), Steps: []int{StepSecurity, StepTokens}})
 }
 
+// humanDuration says d in its largest sensible unit, rounded to the
+// nearest one: a Date header has one-second resolution, so a clock an hour
+// off measures as 59m59s and must still read "1 hour".
 func humanDuration(d time.Duration) string {
 	switch {
 	case d < time.Minute:
-		return fmt.Sprintf("%d seconds", int(d.Seconds()))
-	case d < time.Hour:
-		return plural(int(d.Minutes()), "minute")
-	case d < 48*time.Hour:
-		return plural(int(d.Hours()), "hour")
+		return plural(int(d.Round(time.Second).Seconds()), "second")
+	case d < time.Hour-30*time.Second:
+		return plural(int(d.Round(time.Minute).Minutes()), "minute")
+	case d < 47*time.Hour+30*time.Minute:
+		return plural(int(d.Round(time.Hour).Hours()), "hour")
 	}
-	return plural(int(d.Hours()/24), "day")
+	return plural(int((d+12*time.Hour)/(24*time.Hour)), "day")
 }
 
 func plural(n int, unit string) string {

@@ -570,3 +570,25 @@ func TestDiagnoseCancelledIsNotTimeout(t *testing.T) {
 		t.Errorf("a cancelled check: failure %+v", res.Exchange.Failure)
 	}
 }
+
+func TestHumanDuration(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{61 * time.Second, "1 minute"},
+		{90 * time.Second, "2 minutes"},
+		{59*time.Minute + 29*time.Second, "59 minutes"},
+		{59*time.Minute + 59*time.Second, "1 hour"},
+		{time.Hour + time.Second, "1 hour"},
+		{90 * time.Minute, "2 hours"},
+		{47 * time.Hour, "47 hours"},
+		{48*time.Hour - time.Second, "2 days"},
+		{36*24*time.Hour + 13*time.Hour, "37 days"},
+	} {
+		if got := humanDuration(c.d); got != c.want {
+			t.Errorf("humanDuration(%v) = %q, want %q", c.d, got, c.want)
+		}
+	}
+}
