@@ -1147,12 +1147,61 @@ func TestLookupHosts(t *testing.T) {
 // ---------------------------------------------------------------------------
 // Digest.
 
-// TestRunDigest runs against the Digest-protected server of the parse
-// helper (probe/digest_server_test.go).
+// TestRunDigest runs against the Digest-protected server of
+// probe/digest_server_test.go, which checks every answer with its own
+// hashing code: the right password gets in after one challenge, a wrong
+// one is refused once (no retry loop) and reported as rejected.
 func TestRunDigest(t *testing.T) {
-	// PENDING: replace with the real test once newDigestServer(t, realm,
-	// user, pass, algorithm) lands on main.
-	t.Skip("digest helper not merged yet")
+	t.Parallel()
+	const realm, user, pass = "cams@example.test", "alice", "digest-pass-Dg4491"
+	for _, alg := range []string{"MD5", "SHA-256", "SHA-512-256", "SHA-256-sess", "md5-sess", ""} {
+		t.Run("algorithm "+alg, func(t *testing.T) {
+			t.Parallel()
+			srv := newDigestServer(t, realm, user, pass, alg)
+			target := srv.URL + "/cam/1?x=1&y=two"
+
+			res := liveRun(t, nil, Request{URL: target, User: user, Password: pass, HasUser: true})
+			hops := res.Exchange.Hops
+			if len(hops) != 2 {
+				t.Fatalf("%d hops, want Basic then Digest", len(hops))
+			}
+			if hops[0].Status != 401 || hops[0].DigestRetry || hops[0].Header.Get("X-Digest-Result") != "no-credentials" {
+				t.Errorf("hop 0: %d retry=%v result %q", hops[0].Status, hops[0].DigestRetry, hops[0].Header.Get("X-Digest-Result"))
+			}
+			if hops[1].Status != 200 || !hops[1].DigestRetry || hops[1].Header.Get("X-Digest-Result") != "ok" || string(hops[1].Body) != "hello alice" {
+				t.Errorf("hop 1: %d retry=%v result %q body %q", hops[1].Status, hops[1].DigestRetry, hops[1].Header.Get("X-Digest-Result"), hops[1].Body)
+			}
+			if hops[1].URL != target || len(hops[1].Dropped) != 0 {
+				t.Errorf("hop 1 URL %s dropped %+v", hops[1].URL, hops[1].Dropped)
+			}
+			if len(hops[1].Sent) != 1 || hops[1].Sent[0].Kind != CredDigest {
+				t.Errorf("hop 1 sent %+v, want one Digest credential", hops[1].Sent)
+			}
+			if d := res.Diagnosis; d.Verdict != VerdictOK || len(d.Findings) != 1 || !d.Has("insecure-transport") {
+				t.Errorf("right password: verdict %s findings %v", d.Verdict, liveIDs(d))
+			}
+
+			res = liveRun(t, nil, Request{URL: target, User: user, Password: "wrong-" + pass, HasUser: true})
+			hops = res.Exchange.Hops
+			if len(hops) != 2 || hops[1].Header.Get("X-Digest-Result") != "bad" {
+				t.Fatalf("wrong password: %d hops, last result %q", len(hops), res.Exchange.Last().Header.Get("X-Digest-Result"))
+			}
+			d := res.Diagnosis
+			if d.Verdict != VerdictUnauthorized || !d.Has("credentials-rejected") {
+				t.Errorf("wrong password: verdict %s findings %v", d.Verdict, liveIDs(d))
+			}
+			for _, id := range []string{"digest-required", "scheme-mismatch", "no-credentials"} {
+				if d.Has(id) {
+					t.Errorf("wrong password: unexpected %s", id)
+				}
+			}
+
+			res = liveRun(t, nil, Request{URL: target})
+			if d := res.Diagnosis; !d.Has("digest-required") || !d.Has("no-credentials") || len(res.Exchange.Hops) != 1 {
+				t.Errorf("no password: findings %v, %d hops", liveIDs(d), len(res.Exchange.Hops))
+			}
+		})
+	}
 }
 
 var digestParamRE = regexp.MustCompile(`([A-Za-z0-9_-]+)=(?:"((?:[^"\\]|\\.)*)"|([^,\s]+))`)
