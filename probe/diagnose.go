@@ -765,9 +765,15 @@ func (d *diag) tokenFindings() {
 	}
 	last := d.ex.Last()
 	refused := last != nil && last.Status >= 400
+	// The token goes first only when the site itself refused the request
+	// (a 4xx): not when nothing answered, a proxy stopped it (407), or the
+	// server failed (5xx): those rules' steps come first.
+	siteRefused := refused && last.Status < 500 && last.Status != http.StatusProxyAuthRequired
 	for _, t := range d.out.Tokens {
 		if !t.Expires.IsZero() && !ref.Before(t.Expires) {
-			d.forced = StepTokens
+			if siteRefused {
+				d.forced = StepTokens
+			}
 			sev := SevError
 			if !refused {
 				sev = SevWarning

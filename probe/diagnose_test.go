@@ -405,6 +405,19 @@ func TestStepOrderRules(t *testing.T) {
 			return nil, Request{URL: "http://fix401-missing.invalid/", Bearer: "opaque-token-123456"}
 		}, StepDNS, ""},
 		{"500 → 9", liveAt(500, "", Request{}), StepAdmin, ""},
+		// When something else stopped the request before the site judged
+		// the token, that comes first.
+		{"DNS failure with an expired token → 5", func(t *testing.T) (*Runner, Request) {
+			return nil, Request{URL: "http://fix401-missing.invalid/", Bearer: expired}
+		}, StepDNS, ""},
+		{"407 with an expired token → 8", func(t *testing.T) (*Runner, Request) {
+			return nil, Request{URL: "http://api.example.test/", Bearer: expired, Proxy: newLiveProxy(t, true).URL}
+		}, StepSecurity, ""},
+		{"proxy error with an expired token → 8", func(t *testing.T) (*Runner, Request) {
+			return nil, Request{URL: "http://api.example.test/", Bearer: expired, Proxy: liveClosedPort(t)}
+		}, StepSecurity, ""},
+		{"500 with an expired token → 9", liveAt(500, "", Request{Bearer: expired}), StepAdmin, ""},
+		{"401 with an expired token → 10", liveAt(401, "", Request{Bearer: expired}), StepTokens, ""},
 		{"503 with credentials → 9", liveAt(503, "", Request{User: "u", Password: "p", HasUser: true}), StepAdmin, ""},
 	}
 	for _, c := range cases {
