@@ -444,6 +444,9 @@ func (d *diag) credentials() {
 		if err != nil || u.Scheme != "http" || len(h.Sent) == 0 {
 			continue
 		}
+		if h.Status == 0 && h.RemoteAddr == "" {
+			continue // no connection was made: nothing left the machine
+		}
 		sev, detail := SevWarning, "Your login details were sent over plain http://, unencrypted: anyone on the network path could read them. Use the https:// address."
 		if isLoopback(u.Hostname()) {
 			sev, detail = SevInfo, "Login details were sent over plain http:// to this computer itself (loopback), which does not leave the machine."

@@ -605,3 +605,44 @@ func TestHumanDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestInsecureTransportOnlyWhenSent: credentials that never left the
+// machine (the name did not resolve, the port refused) were not sent in
+// clear; credentials written to a server that then hung were.
+func TestInsecureTransportOnlyWhenSent(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name  string
+		setup liveSetup
+		want  bool
+	}{
+		{"dns failure", func(t *testing.T) (*Runner, Request) {
+			return nil, Request{URL: "http://fix401-missing.invalid/", Bearer: "never-sent-token-123"}
+		}, false},
+		{"refused", func(t *testing.T) (*Runner, Request) {
+			r := liveRunner(t)
+			r.DialContext = liveDialTo(liveClosedPort(t))
+			return r, Request{URL: "http://api.example.test/", Bearer: "never-sent-token-123"}
+		}, false},
+		{"sent, then no answer", func(t *testing.T) (*Runner, Request) {
+			done := make(chan struct{})
+			t.Cleanup(func() { close(done) })
+			r, u := liveNamed(t, func(w http.ResponseWriter, r *http.Request) {
+				select {
+				case <-r.Context().Done():
+				case <-done:
+				}
+			}, "api.example.test", "")
+			return r, Request{URL: u, Bearer: "sent-token-123456", Timeout: 200 * time.Millisecond}
+		}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r, req := c.setup(t)
+			res := liveRun(t, r, req)
+			if got := res.Diagnosis.Has("insecure-transport"); got != c.want {
+				t.Errorf("insecure-transport %v, want %v; findings %v", got, c.want, liveIDs(res.Diagnosis))
+			}
+		})
+	}
+}
