@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -605,5 +606,59 @@ func TestCheckColour(t *testing.T) {
 	r := chkRun(t, "check", "-v", srv.URL)
 	if strings.Contains(r.stdout, "\x1b") {
 		t.Errorf("piped output carries escape sequences:\n%q", r.stdout)
+	}
+}
+
+// TestCheckRequestFlags: the curl-named flags reach the server as curl
+// would send them.
+func TestCheckRequestFlags(t *testing.T) {
+	t.Parallel()
+	type saw struct {
+		method, path, body, auth, cookie, note, empty, ctype string
+		hasEmpty                                             bool
+	}
+	got := make(chan saw, 4)
+	record := func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		_, hasEmpty := r.Header["X-Empty"]
+		got <- saw{r.Method, r.URL.RequestURI(), string(b), r.Header.Get("Authorization"), r.Header.Get("Cookie"),
+			r.Header.Get("X-Note"), r.Header.Get("X-Empty"), r.Header.Get("Content-Type"), hasEmpty}
+	}
+	srv := chkServer(t, record)
+	bodyFile := filepath.Join(t.TempDir(), "body.json")
+	if err := os.WriteFile(bodyFile, []byte(`{"a":1}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := chkRun(t, "check", "-X", "PUT", "-H", "X-Note:  spaced value", "-H", "X-Empty;", "-H", "Content-Type: application/json",
+		"-d", "@"+bodyFile, "-u", "alice:flag-pass-123", "-b", "a=1; b=2", srv.URL+"/p?q=1")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	s := <-got
+	wantAuth := "Basic " + base64.StdEncoding.EncodeToString([]byte("alice:flag-pass-123"))
+	if s.method != "PUT" || s.path != "/p?q=1" || s.body != `{"a":1}` || s.auth != wantAuth || s.cookie != "a=1; b=2" ||
+		s.note != "spaced value" || !s.hasEmpty || s.empty != "" || s.ctype != "application/json" {
+		t.Errorf("server saw %+v", s)
+	}
+
+	// -d without -X posts; --oauth2-bearer sets the token.
+	r = chkRun(t, "check", "-d", "x=1", "--oauth2-bearer", "flag-token-123456", srv.URL)
+	s = <-got
+	if r.code != 0 || s.method != "POST" || s.body != "x=1" || s.auth != "Bearer flag-token-123456" {
+		t.Errorf("exit %d, server saw %+v", r.code, s)
+	}
+
+	// -k trusts a self-signed certificate; without it the check fails.
+	tlsSrv := httptest.NewUnstartedServer(http.HandlerFunc(record))
+	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is expected
+	tlsSrv.StartTLS()
+	defer tlsSrv.Close()
+	if r := chkRun(t, "check", tlsSrv.URL); r.code != 3 || !strings.Contains(r.stdout, "tls-untrusted-certificate") {
+		t.Errorf("without -k: exit %d\n%s", r.code, r.stdout)
+	}
+	if r := chkRun(t, "check", "-k", tlsSrv.URL); r.code != 0 {
+		t.Errorf("with -k: exit %d\n%s", r.code, r.stdout)
+	} else {
+		<-got
 	}
 }
