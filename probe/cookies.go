@@ -374,6 +374,10 @@ func readInputFile(kind, name string, limit int64) ([]byte, error) {
 	if info.IsDir() {
 		return nil, Inputf("%s %q: is a directory, not a file", kind, shown)
 	}
+	if !info.Mode().IsRegular() {
+		// A device or a pipe could block or never end.
+		return nil, Inputf("%s %q: is not a regular file", kind, shown)
+	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, fileError(kind, shown, err)
