@@ -362,12 +362,9 @@ func CookieHeader(cookies []Cookie) string {
 // `cookie file "x.txt": no such file`.
 func readInputFile(kind, name string, limit int64) ([]byte, error) {
 	shown := Sanitize(name)
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, fileError(kind, shown, err)
-	}
-	defer f.Close()
-	info, err := f.Stat()
+	// Check before opening: opening a named pipe blocks, and a device
+	// could never end.
+	info, err := os.Stat(name)
 	if err != nil {
 		return nil, fileError(kind, shown, err)
 	}
@@ -375,9 +372,13 @@ func readInputFile(kind, name string, limit int64) ([]byte, error) {
 		return nil, Inputf("%s %q: is a directory, not a file", kind, shown)
 	}
 	if !info.Mode().IsRegular() {
-		// A device or a pipe could block or never end.
 		return nil, Inputf("%s %q: is not a regular file", kind, shown)
 	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fileError(kind, shown, err)
+	}
+	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, fileError(kind, shown, err)

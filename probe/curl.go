@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -67,14 +68,21 @@ func curlWords(command string) (words, notes, unset []string, err error) {
 	if hint := otherFormat(text); hint != "" {
 		return nil, nil, nil, Inputf("%s", hint)
 	}
+	if nestingDepth(text) > maxNesting {
+		return nil, nil, nil, Inputf("the curl command nests $( ), ${ } or ( ) more than %d deep", maxNesting)
+	}
 	file, perr := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(text), "")
 	if perr != nil {
 		return nil, nil, nil, shellSyntaxError(perr)
 	}
+	plain, err := checkExpansions(file)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	var cmds []shellCmd
 	flattenStmts(file.Stmts, true, &cmds)
 
-	env := &pasteEnv{vars: map[string]string{}}
+	env := &pasteEnv{vars: map[string]string{}, plain: plain}
 	cfg := &expand.Config{
 		Env: env,
 		CmdSubst: func(io.Writer, *syntax.CmdSubst) error {
@@ -95,6 +103,9 @@ func curlWords(command string) (words, notes, unset []string, err error) {
 			return "", nil
 		}
 		fields, err := expand.Fields(cfg, w)
+		if env.spent > maxExpansion {
+			return "", Inputf("the curl command's variables expand to more than %d MiB", maxExpansion>>20)
+		}
 		if err != nil {
 			return "", Inputf("the curl command uses a shell expansion fix401 cannot do without running a shell (line %d)", w.Pos().Line())
 		}
@@ -191,6 +202,92 @@ func curlWords(command string) (words, notes, unset []string, err error) {
 		notes = append(notes, fmt.Sprintf("left %s empty: fix401 does not read environment variables; paste the value in its place", strings.Join(names, ", ")))
 	}
 	return words, notes, env.unset, nil
+}
+
+// maxNesting bounds how deep $( ), ${ } and ( ) may nest in a pasted
+// command; real ones hardly nest at all, and deep nesting is slow to parse.
+const maxNesting = 64
+
+// maxExpansion bounds the bytes variables may expand to, so that
+// a=$a$a$a$a repeated cannot grow without end.
+const maxExpansion = 4 * MaxCurlCommand
+
+// nestingDepth returns roughly how deep $( ), ${ }, $(( )) and ( ) nest
+// outside single quotes. It errs on the high side only for odd input.
+// Backticks are left out: nesting them needs twice the backslashes per
+// level, so the size bound keeps them shallow.
+func nestingDepth(s string) int {
+	depth, deepest := 0, 0
+	single, double := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\\' && !single:
+			i++
+		case single:
+			if c == '\'' {
+				single = false
+			}
+		case c == '\'' && !double:
+			single = true
+			// $'…' allows \' inside; skip escapes the same way.
+			if i > 0 && s[i-1] == '$' {
+				for i++; i < len(s) && s[i] != '\''; i++ {
+					if s[i] == '\\' {
+						i++
+					}
+				}
+				single = false
+			}
+		case c == '"':
+			double = !double
+		case c == '$' && i+1 < len(s) && (s[i+1] == '(' || s[i+1] == '{'):
+			depth++
+			i++
+		case c == '(' && !double:
+			depth++
+		case (c == ')' || c == '}') && depth > 0:
+			depth--
+		}
+		deepest = max(deepest, depth)
+	}
+	return deepest
+}
+
+// checkExpansions refuses parameter expansions whose cost can grow faster
+// than the text (${a//x/$a}, ${a%%*} …): only $a, ${a}, ${#a}, ${a:-x},
+// ${a-x}, ${a:+x} and ${a+x} are expanded. It returns the names used
+// without a default, the ones worth a note when unset.
+func checkExpansions(f *syntax.File) (map[string]bool, error) {
+	var bad syntax.Node
+	plain := map[string]bool{}
+	syntax.Walk(f, func(n syntax.Node) bool {
+		pe, ok := n.(*syntax.ParamExp)
+		if !ok || bad != nil {
+			return bad == nil
+		}
+		simple := pe.Param != nil && pe.Flags == nil && !pe.Excl && !pe.Width && !pe.IsSet &&
+			pe.NestedParam == nil && pe.Index == nil && len(pe.Modifiers) == 0 && pe.Slice == nil &&
+			pe.Repl == nil && pe.Names == 0
+		if simple && pe.Exp != nil {
+			switch pe.Exp.Op {
+			case syntax.DefaultUnset, syntax.DefaultUnsetOrNull, syntax.AlternateUnset, syntax.AlternateUnsetOrNull:
+			default:
+				simple = false
+			}
+		}
+		switch {
+		case !simple:
+			bad = pe
+		case pe.Exp == nil:
+			plain[pe.Param.Value] = true
+		}
+		return true
+	})
+	if bad != nil {
+		return nil, Inputf("the curl command uses a shell expansion fix401 cannot do without running a shell (line %d)", bad.Pos().Line())
+	}
+	return plain, nil
 }
 
 // cleanPaste normalises pasted text: a byte order mark, CRLF line ends,
@@ -313,13 +410,22 @@ func flattenStmt(st *syntax.Stmt, top bool, out *[]shellCmd) {
 // variables the paste sets itself, and HOME. Every other variable is unset
 // and remembered, so that a note can name it.
 type pasteEnv struct {
-	vars     map[string]string
+	vars map[string]string
+	// plain are the names used without a default; unset lists those
+	// looked up and not set.
+	plain    map[string]bool
 	unset    []string
 	commands int
+	// spent counts the bytes of variable values handed out.
+	spent int
 }
 
 func (e *pasteEnv) Get(name string) expand.Variable {
 	if v, ok := e.vars[name]; ok {
+		e.spent += len(v)
+		if e.spent > maxExpansion {
+			return expand.Variable{}
+		}
 		return expand.Variable{Set: true, Kind: expand.String, Str: v}
 	}
 	switch {
@@ -337,10 +443,8 @@ func (e *pasteEnv) Get(name string) expand.Variable {
 		// ~user stays as written rather than looking the user up.
 		return expand.Variable{Set: true, Kind: expand.String, Str: "~" + strings.TrimPrefix(name, "HOME ")}
 	}
-	for _, n := range e.unset {
-		if n == name {
-			return expand.Variable{}
-		}
+	if !e.plain[name] || slices.Contains(e.unset, name) {
+		return expand.Variable{}
 	}
 	if len(e.unset) < 10 && len(name) <= 64 {
 		e.unset = append(e.unset, name)

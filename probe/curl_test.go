@@ -738,3 +738,39 @@ func FuzzParseCurl(f *testing.F) {
 		}
 	})
 }
+
+// TestParseCurlHostileInput checks that input built to be slow or to blow
+// up is refused quickly with a clear error.
+func TestParseCurlHostileInput(t *testing.T) {
+	tests := []struct {
+		name, cmd, want string
+	}{
+		{"deep $( nesting", "curl " + strings.Repeat("$(", 200_000), "the curl command nests $( ), ${ } or ( ) more than 64 deep"},
+		{"deep ( nesting", "curl https://h/ " + strings.Repeat("(", 1000), "the curl command nests"},
+		{"exponential variables", "a=xxxxxxxx;" + strings.Repeat("a=$a$a$a$a;", 60) + "curl https://h/$a", "the curl command's variables expand to more than 4 MiB"},
+		{"many references", "a=" + strings.Repeat("x", 4096) + "\ncurl https://h/" + strings.Repeat("$a", 2000), "the curl command's variables expand to more than 4 MiB"},
+		{"quadratic replacement", "a=xxxx; curl https://h/${a//?/$a}", "the curl command uses a shell expansion fix401 cannot do without running a shell (line 1)"},
+		{"indirection", "curl https://h/${!a}", "the curl command uses a shell expansion fix401 cannot do"},
+		{"suffix removal", "curl https://h/${a%%*}", "the curl command uses a shell expansion fix401 cannot do"},
+		{"over the size bound", "curl https://h/ -d '" + strings.Repeat("x", MaxCurlCommand) + "'", "the curl command is longer than 1 MiB"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseCurl(tt.cmd)
+			if err == nil || !IsInputError(err) || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+	// Quoted text that merely looks like nesting is a body, not nesting.
+	body := strings.Repeat("$((${", 10_000)
+	req, err := ParseCurl("curl https://h/ --data-raw '" + body + "'")
+	if err != nil || req.Body != body {
+		t.Errorf("single-quoted body: err = %v, body length %d", err, len(req.Body))
+	}
+	// Defaults and lengths are fine.
+	req, err = ParseCurl(`a=abc; curl "https://h/${a:-x}/${b:-dflt}/${#a}/${a:+set}"`)
+	if err != nil || req.URL != "https://h/abc/dflt/3/set" || req.Notes != nil {
+		t.Errorf("simple expansions: %q, %q, %v", req.URL, req.Notes, err)
+	}
+}
