@@ -630,6 +630,7 @@ type curlParser struct {
 
 	unsetVars   []string
 	urls        []string
+	maybeValue  []int // indexes into urls of arguments that followed an unknown option
 	method      string
 	head, get   bool
 	globOff     bool
@@ -646,9 +647,10 @@ type curlParser struct {
 	headerCount int
 }
 
-func (p *curlParser) note(key, text string) {
-	if !p.noted[key] {
-		p.noted[key] = true
+// note adds a note once.
+func (p *curlParser) note(text string) {
+	if !p.noted[text] {
+		p.noted[text] = true
 		p.notes = append(p.notes, text)
 	}
 }
@@ -656,8 +658,12 @@ func (p *curlParser) note(key, text string) {
 func (p *curlParser) parse(words []string) (Request, error) {
 	args := words[1:]
 	flags := true
+	unknown := false
 	for i := 0; i < len(args); i++ {
 		a := args[i]
+		// An argument right after an unknown option may be its value.
+		afterUnknown := unknown
+		unknown = false
 		// next returns the option's value: the rest of the word or the next one.
 		next := func(shown, attached string, hasAttached bool) (string, error) {
 			if hasAttached {
@@ -675,6 +681,9 @@ func (p *curlParser) parse(words []string) (Request, error) {
 			// the notes name it.
 		case !flags || a == "-" || !strings.HasPrefix(a, "-"):
 			p.urls = append(p.urls, a)
+			if afterUnknown {
+				p.maybeValue = append(p.maybeValue, len(p.urls)-1)
+			}
 		case a == "--":
 			flags = false
 		case strings.HasPrefix(a, "--"):
@@ -685,7 +694,8 @@ func (p *curlParser) parse(words []string) (Request, error) {
 				known = false
 			}
 			if !known {
-				p.note("--"+name, fmt.Sprintf("skipped %s: %s", showUnknown(shown), whyGeneric))
+				p.note(fmt.Sprintf("skipped %s: %s", showUnknown(shown), whyGeneric))
+				unknown = !hasAttached
 				continue
 			}
 			_, exact := curlOpts[name]
@@ -710,7 +720,7 @@ func (p *curlParser) parse(words []string) (Request, error) {
 				long, ok := curlShort[a[j]]
 				shown := "-" + string(a[j])
 				if !ok {
-					p.note(shown, fmt.Sprintf("skipped %s: %s", showUnknown(shown), whyGeneric))
+					p.note(fmt.Sprintf("skipped %s: %s", showUnknown(shown), whyGeneric))
 					continue
 				}
 				opt := curlOpts[long]
@@ -773,7 +783,7 @@ func (p *curlParser) apply(opt curlOpt, shown, val string, on bool) error {
 	switch opt.act {
 	case actSilent:
 	case actSkip:
-		p.note(shown, fmt.Sprintf("skipped %s: %s", shown, cmpOr(opt.why, whyGeneric)))
+		p.note(fmt.Sprintf("skipped %s: %s", shown, cmpOr(opt.why, whyGeneric)))
 	case actRequest:
 		if !isToken(val) || len(val) > 32 {
 			return Inputf("%s must be an HTTP method such as GET or POST", shown)
@@ -785,7 +795,7 @@ func (p *curlParser) apply(opt curlOpt, shown, val string, on bool) error {
 		user, pass, hasPass := strings.Cut(val, ":")
 		p.req.User, p.req.Password, p.req.HasUser = user, pass, true
 		if !hasPass {
-			p.note("user-nopass", fmt.Sprintf("%s gives no password: curl would ask for one; an empty password is used", shown))
+			p.note(fmt.Sprintf("%s gives no password: curl would ask for one; an empty password is used", shown))
 		}
 	case actCookie:
 		cookies, file, err := ParseCookieArg(val)
@@ -825,14 +835,14 @@ func (p *curlParser) apply(opt curlOpt, shown, val string, on bool) error {
 			p.req.MaxRedirects = -1
 		case n < 0:
 			p.req.MaxRedirects = 0
-			p.note("max-redirs", fmt.Sprintf("%s %d (no limit) was replaced by fix401's limit of 10 redirects", shown, n))
+			p.note(fmt.Sprintf("%s %d (no limit) was replaced by fix401's limit of 10 redirects", shown, n))
 		default:
 			p.req.MaxRedirects = n
 		}
 	case actProxy:
 		p.req.Proxy = val
 		if val == "" {
-			p.note("proxy-empty", fmt.Sprintf("%s \"\" (no proxy) is not supported: fix401 uses the environment's proxy settings", shown))
+			p.note(fmt.Sprintf("%s \"\" (no proxy) is not supported: fix401 uses the environment's proxy settings", shown))
 		}
 	case actProxyUser:
 		p.proxyUser, p.hasProxyU = val, true
@@ -848,12 +858,12 @@ func (p *curlParser) apply(opt curlOpt, shown, val string, on bool) error {
 		p.globOff = on
 	case actForm:
 		p.form = true
-		p.note("form", fmt.Sprintf("skipped %s: %s", shown, opt.why))
+		p.note(fmt.Sprintf("skipped %s: %s", shown, opt.why))
 	case actUpload:
 		p.upload = true
-		p.note("upload", fmt.Sprintf("skipped %s: %s", shown, opt.why))
+		p.note(fmt.Sprintf("skipped %s: %s", shown, opt.why))
 	case actNext:
-		p.note("next", fmt.Sprintf("used the part before %s; fix401 checks one request at a time", shown))
+		p.note(fmt.Sprintf("used the part before %s; fix401 checks one request at a time", shown))
 	}
 	return nil
 }
@@ -903,7 +913,7 @@ func (p *curlParser) header(shown, val string) error {
 	}
 	value = strings.TrimLeft(value, " \t")
 	if value == "" {
-		p.note("empty-header:"+strings.ToLower(name), fmt.Sprintf("skipped the header %s: with no value: in curl it removes a header curl adds itself", name))
+		p.note(fmt.Sprintf("skipped the header %s: with no value: in curl it removes a header curl adds itself", name))
 		return nil
 	}
 	p.req.Headers = append(p.req.Headers, Field{Name: name, Value: value})
@@ -918,7 +928,7 @@ func (p *curlParser) dataArg(act curlAct, shown, val string) error {
 	}
 	if file, ok := strings.CutPrefix(val, "@"); ok && act != actDataRaw {
 		if file == "-" {
-			p.note("stdin", fmt.Sprintf("skipped %s @-: a pasted command cannot read standard input, so that part of the body is empty", shown))
+			p.note(fmt.Sprintf("skipped %s @-: a pasted command cannot read standard input, so that part of the body is empty", shown))
 			p.data = append(p.data, dataPart{glued: part.glued})
 			return nil
 		}
@@ -961,7 +971,7 @@ func (p *curlParser) urlencodeArg(shown, val string, query bool) error {
 		name, content = val[:sep], val[sep+1:]
 		if val[sep] == '@' {
 			if content == "-" {
-				p.note("stdin", fmt.Sprintf("skipped %s @-: a pasted command cannot read standard input, so that part is empty", shown))
+				p.note(fmt.Sprintf("skipped %s @-: a pasted command cannot read standard input, so that part is empty", shown))
 				content = ""
 			} else {
 				data, err := readInputFile("data file", content, MaxBodyFile)
@@ -996,7 +1006,7 @@ func (p *curlParser) maxTime(shown, val string) error {
 		return Inputf("%s is too large", shown)
 	}
 	if f == 0 {
-		p.note("max-time-0", fmt.Sprintf("%s 0 (no limit) was replaced by fix401's default of 15 s", shown))
+		p.note(fmt.Sprintf("%s 0 (no limit) was replaced by fix401's default of 15 s", shown))
 	}
 	p.req.Timeout = time.Duration(f * float64(time.Second))
 	return nil
@@ -1004,6 +1014,17 @@ func (p *curlParser) maxTime(shown, val string) error {
 
 // finish checks the URL and builds the Request.
 func (p *curlParser) finish() (Request, error) {
+	if len(p.urls) > 1 && len(p.maybeValue) > 0 && len(p.urls)-len(p.maybeValue) == 1 {
+		// The others were most likely the values of options fix401 does
+		// not know.
+		for i, u := range p.urls {
+			if !slices.Contains(p.maybeValue, i) {
+				p.urls = []string{u}
+				break
+			}
+		}
+		p.note("took the argument after an unknown option as that option's value, not as a URL")
+	}
 	switch len(p.urls) {
 	case 0:
 		if len(p.unsetVars) > 0 {
@@ -1022,7 +1043,7 @@ func (p *curlParser) finish() (Request, error) {
 	}
 	if !strings.Contains(raw, "://") {
 		raw = "http://" + raw
-		p.note("no-scheme", "the URL has no scheme: http:// was used, as curl does")
+		p.note("the URL has no scheme: http:// was used, as curl does")
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -1079,9 +1100,13 @@ func (p *curlParser) finish() (Request, error) {
 		p.req.Headers = append(p.req.Headers, Field{Name: "Referer", Value: *p.referer})
 	}
 
+	if p.req.Proxy != "" && !strings.Contains(p.req.Proxy, "://") {
+		// curl's default proxy scheme; Go needs it spelled out.
+		p.req.Proxy = "http://" + p.req.Proxy
+	}
 	if p.hasProxyU {
 		if p.req.Proxy == "" {
-			p.note("proxy-user", "skipped -U/--proxy-user: no proxy was given with -x")
+			p.note("skipped -U/--proxy-user: no proxy was given with -x")
 		} else {
 			proxy, err := withProxyUser(p.req.Proxy, p.proxyUser)
 			if err != nil {
@@ -1158,11 +1183,7 @@ func addQuery(raw string, parts []string) string {
 // withProxyUser puts -U user:password into the proxy URL, where Go's
 // transport takes proxy credentials from.
 func withProxyUser(proxy, userpass string) (string, error) {
-	raw := proxy
-	if !strings.Contains(raw, "://") {
-		raw = "http://" + raw
-	}
-	u, err := url.Parse(raw)
+	u, err := url.Parse(proxy)
 	if err != nil || u.Host == "" {
 		return "", Inputf("the proxy given with -x is not a valid URL")
 	}

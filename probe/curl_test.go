@@ -297,6 +297,12 @@ func TestParseCurlFlags(t *testing.T) {
 		{"unknown long flag", `curl --frobnicate ` + u, Request{URL: u, Notes: []string{"skipped --frobnicate: fix401 does not use it"}}},
 		{"unknown flag with =value hides the value", `curl --token=` + apiKeySecret + ` ` + u, Request{URL: u, Notes: []string{"skipped --token: fix401 does not use it"}}},
 		{"known flag with =value", `curl --max-time=10 ` + u, Request{URL: u, Timeout: 10 * time.Second}},
+		{"unknown flag's value is not a second URL", `curl --frobnicate-level 3 ` + u, Request{URL: u, Notes: []string{
+			"skipped --frobnicate-level: fix401 does not use it",
+			"took the argument after an unknown option as that option's value, not as a URL"}}},
+		{"unknown flag without a value", `curl --frobnicate ` + u + ` -k`, Request{URL: u, Insecure: true, Notes: []string{
+			"skipped --frobnicate: fix401 does not use it"}}},
+		{"-x without a scheme", `curl -x proxy.corp:3128 ` + u, Request{URL: u, Proxy: "http://proxy.corp:3128"}},
 		{"unknown short flag", `curl -W ` + u, Request{URL: u, Notes: []string{"skipped -W: fix401 does not use it"}}},
 		{"skipped flags keep their values off the URL", `curl --retry 3 --resolve h.example:443:10.0.0.1 --cacert ca.pem --cert c.pem --key k.pem --limit-rate 1k -r 0-99 --http1.1 --http2 --tlsv1.2 -4 -6 ` + u,
 			Request{URL: u, Notes: []string{
