@@ -780,3 +780,73 @@ func TestParseCurlHostileInput(t *testing.T) {
 		t.Errorf("simple expansions: %q, %q, %v", req.URL, req.Notes, err)
 	}
 }
+
+// TestParseCurlThenRun sends a parsed browser command with Run to a real
+// TLS server and checks that the server received exactly the credentials
+// and headers the command gives, with only the cookie file's cookies that
+// match the URL.
+func TestParseCurlThenRun(t *testing.T) {
+	var (
+		mu   sync.Mutex
+		last captured
+	)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		last = captured{r.Method, r.RequestURI, string(b), r.Header.Clone()}
+		mu.Unlock()
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+
+	dir := t.TempDir()
+	jar := filepath.Join(dir, "cookies.txt")
+	if err := os.WriteFile(jar, []byte("# Netscape HTTP Cookie File\n"+
+		"127.0.0.1\tFALSE\t/\tTRUE\t0\tsession\t"+sessionSecret+"\n"+
+		"127.0.0.1\tFALSE\t/elsewhere\tFALSE\t0\tother\tx\n"+
+		"127.0.0.1\tFALSE\t/\tFALSE\t1577836800\told\tgone\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := `curl '` + srv.URL + `/api/v1/me?include=teams' \
+  -H 'accept: application/json' \
+  -H 'authorization: Bearer ` + chromeJWT + `' \
+  -H 'x-api-key: ` + apiKeySecret + `' \
+  -b '` + jar + `' \
+  -H 'user-agent: ` + chromeUA + `' \
+  --compressed -k -m 10`
+	req, err := ParseCurl(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := Run(ctx, req)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if len(res.Exchange.Hops) == 0 || res.Exchange.Hops[0].Status != http.StatusUnauthorized {
+		t.Fatalf("hops = %+v, failure = %+v", res.Exchange.Hops, res.Exchange.Failure)
+	}
+	mu.Lock()
+	got := last
+	mu.Unlock()
+	if got.method != "GET" || got.uri != "/api/v1/me?include=teams" {
+		t.Errorf("request line: %s %s", got.method, got.uri)
+	}
+	for name, want := range map[string]string{
+		"Accept":        "application/json",
+		"Authorization": "Bearer " + chromeJWT,
+		"X-Api-Key":     apiKeySecret,
+		"User-Agent":    chromeUA,
+		"Cookie":        "session=" + sessionSecret,
+	} {
+		if v := got.header.Values(name); len(v) != 1 || v[0] != want {
+			t.Errorf("%s: server got %q, want %q", name, v, want)
+		}
+	}
+	// The expired cookie from the file is named by the diagnosis.
+	if !res.Diagnosis.Has("cookie-expired") {
+		t.Errorf("findings lack cookie-expired: %+v", res.Diagnosis.Findings)
+	}
+}
