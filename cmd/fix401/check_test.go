@@ -394,6 +394,9 @@ func TestCheckNeverShowsSecrets(t *testing.T) {
 		{name: "proxy password", secret: "cli-proxy-Px6618rr", args: func(u string) []string {
 			return []string{"-x", "http://proxyuser:cli-proxy-Px6618rr@" + proxyAddr, u}
 		}},
+		{name: "curl command", secret: "cli-curl-Cu5519qq", args: func(u string) []string {
+			return []string{"--curl", "curl -s -H 'Authorization: Bearer cli-curl-Cu5519qq' -b 'sid=cli-curl-Cu5519qq' '" + u + "'"}
+		}},
 		{name: "token query parameter", secret: "cli-query-Qt2217tt", args: func(u string) []string { return []string{u + "?access_token=cli-query-Qt2217tt&x=1"} }},
 	}
 	for _, c := range cases {
@@ -660,5 +663,33 @@ func TestCheckRequestFlags(t *testing.T) {
 		t.Errorf("with -k: exit %d\n%s", r.code, r.stdout)
 	} else {
 		<-got
+	}
+}
+
+// TestCheckCurlFromStdin: --curl - reads the pasted command from standard
+// input, and flags given besides override it.
+func TestCheckCurlFromStdin(t *testing.T) {
+	t.Parallel()
+	got := make(chan string, 2)
+	srv := chkServer(t, func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Method + " " + r.Header.Get("Authorization")
+		w.WriteHeader(http.StatusUnauthorized)
+	})
+	cmd := "curl -X DELETE \\\n  -H 'Authorization: Bearer stdin-token-123456' \\\n  '" + srv.URL + "/item/1'\n"
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"check", "--curl", "-", "--json"}, strings.NewReader(cmd), &out, &errb)
+	if code != 1 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if s := <-got; s != "DELETE Bearer stdin-token-123456" {
+		t.Errorf("server saw %q", s)
+	}
+	if strings.Contains(out.String(), "stdin-token-123456") {
+		t.Errorf("the token is in the output")
+	}
+	out.Reset()
+	code = run(context.Background(), []string{"check", "--curl", "-", "-X", "PATCH", "--oauth2-bearer", "override-token-123456"}, strings.NewReader(cmd), &out, &errb)
+	if s := <-got; code != 1 || !strings.HasPrefix(s, "PATCH ") || !strings.Contains(s, "override-token-123456") {
+		t.Errorf("flags do not override the curl command: exit %d, server saw %q", code, s)
 	}
 }
