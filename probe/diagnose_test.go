@@ -185,6 +185,18 @@ func findingCases() []findingCase {
 			setup: liveAt(502, "", Request{Bearer: "some-token-123456"})},
 		{name: "cookie expired in the cookie list", id: "cookie-expired", sev: SevError, verdict: VerdictUnauthorized, detail: "session",
 			setup: liveAt(401, "", Request{Cookies: []Cookie{{Name: "session", Value: "old-session-123456", Domain: "127.0.0.1", Path: "/", Expires: time.Now().Add(-time.Hour)}}})},
+		{name: "cookie expired in a Netscape cookie file", id: "cookie-expired", sev: SevError, verdict: VerdictUnauthorized, detail: "sessionid",
+			setup: func(t *testing.T) (*Runner, Request) {
+				srv := liveServer(t, liveStatus(401, "", basicChallenge...))
+				cookies, err := ParseCookieFile([]byte("# Netscape HTTP Cookie File\n" +
+					"127.0.0.1\tFALSE\t/\tFALSE\t1600000000\tsessionid\tlong-expired-session-1\n" +
+					"#HttpOnly_127.0.0.1\tFALSE\t/\tFALSE\t0\ttheme\tdark\n" +
+					"other.example\tTRUE\t/\tFALSE\t1600000000\tforeign\texpired-elsewhere\n"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return nil, Request{URL: srv.URL, Cookies: cookies, CookieFile: "cookies.txt"}
+			}},
 		{name: "cookie expired by the server", id: "cookie-expired", sev: SevWarning, verdict: VerdictUnauthorized, detail: "session",
 			setup: liveAt(401, "", Request{Cookies: []Cookie{{Name: "session", Value: "old-session-123456"}}},
 				"Set-Cookie", "session=; Path=/; Max-Age=0")},
