@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -697,43 +698,84 @@ func (r *Runner) send(ctx context.Context, client *http.Client, method string, u
 	}
 	hop.RequestHeader = hr.Header
 
-	var t0, dnsStart, connStart, tlsStart, wrote, firstByte time.Time
+	// The trace callbacks run on the transport's dial, write and read
+	// goroutines, which can outlive client.Do (a dial still going when the
+	// deadline hits). They record into tr under mu; send copies it into the
+	// hop under mu and stops recording when it is done.
+	var (
+		mu                                          sync.Mutex
+		tr                                          Timings
+		remote                                      string
+		dnsStart, connStart, tlsStart, wrote, first time.Time
+		finished                                    bool
+	)
+	at := func(f func()) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !finished {
+			f()
+		}
+	}
 	trace := &httptrace.ClientTrace{
-		DNSStart: func(httptrace.DNSStartInfo) { dnsStart = time.Now() },
+		DNSStart: func(httptrace.DNSStartInfo) { at(func() { dnsStart = time.Now() }) },
 		DNSDone: func(httptrace.DNSDoneInfo) {
-			if !dnsStart.IsZero() {
-				hop.Timings.DNS = time.Since(dnsStart)
-			}
+			at(func() {
+				if !dnsStart.IsZero() {
+					tr.DNS = time.Since(dnsStart)
+				}
+			})
 		},
 		ConnectStart: func(string, string) {
-			if connStart.IsZero() {
-				connStart = time.Now()
-			}
+			at(func() {
+				if connStart.IsZero() {
+					connStart = time.Now()
+				}
+			})
 		},
 		ConnectDone: func(_, _ string, err error) {
-			if err == nil && !connStart.IsZero() {
-				hop.Timings.Connect = time.Since(connStart)
-			}
+			at(func() {
+				if err == nil && !connStart.IsZero() {
+					tr.Connect = time.Since(connStart)
+				}
+			})
 		},
-		TLSHandshakeStart: func() { tlsStart = time.Now() },
+		TLSHandshakeStart: func() { at(func() { tlsStart = time.Now() }) },
 		TLSHandshakeDone: func(tls.ConnectionState, error) {
-			if !tlsStart.IsZero() {
-				hop.Timings.TLS = time.Since(tlsStart)
-			}
+			at(func() {
+				if !tlsStart.IsZero() {
+					tr.TLS = time.Since(tlsStart)
+				}
+			})
 		},
 		GotConn: func(info httptrace.GotConnInfo) {
 			if info.Conn != nil {
-				hop.RemoteAddr = info.Conn.RemoteAddr().String()
+				addr := info.Conn.RemoteAddr().String()
+				at(func() { remote = addr })
 			}
 		},
-		WroteRequest:         func(httptrace.WroteRequestInfo) { wrote = time.Now() },
-		GotFirstResponseByte: func() { firstByte = time.Now() },
+		WroteRequest:         func(httptrace.WroteRequestInfo) { at(func() { wrote = time.Now() }) },
+		GotFirstResponseByte: func() { at(func() { first = time.Now() }) },
+	}
+	// collect moves what the trace recorded into the hop, once.
+	collect := func(end time.Time) {
+		mu.Lock()
+		defer mu.Unlock()
+		finished = true
+		total := hop.Timings.Total
+		hop.Timings, hop.RemoteAddr = tr, remote
+		hop.Timings.Total = total
+		if !wrote.IsZero() && !first.IsZero() {
+			hop.Timings.Server = first.Sub(wrote)
+			hop.Timings.Transfer = end.Sub(first)
+		}
 	}
 	hr = hr.WithContext(httptrace.WithClientTrace(ctx, trace))
-	t0 = time.Now()
+	t0 := time.Now()
 	resp, err := client.Do(hr)
 	if err != nil {
 		hop.Timings.Total = time.Since(t0)
+		collect(time.Now())
+		hop.Timings.Server, hop.Timings.Transfer = 0, 0
 		hop.Failure = classify(ctx, err)
 		return hop
 	}
@@ -752,11 +794,8 @@ func (r *Runner) send(ctx context.Context, client *http.Client, method string, u
 	}
 	hop.Body = buf.Bytes()
 	end := time.Now()
-	if !wrote.IsZero() && !firstByte.IsZero() {
-		hop.Timings.Server = firstByte.Sub(wrote)
-		hop.Timings.Transfer = end.Sub(firstByte)
-	}
 	hop.Timings.Total = end.Sub(t0)
+	collect(end)
 	return hop
 }
 
