@@ -400,7 +400,12 @@ func (r *Runner) exchange(ctx context.Context, p *prepared) Exchange {
 	ex.Facts.Source = "live"
 	ex.Facts.Hosts = LookupHosts(r.hostsFile(), p.url.Hostname())
 
-	var proxyConnect *http.Response
+	// proxyConnect is the proxy's refusal of a CONNECT, recorded on the
+	// dial goroutine (which can outlive client.Do), hence the mutex.
+	var (
+		proxyMu      sync.Mutex
+		proxyConnect *http.Response
+	)
 	tr := &http.Transport{
 		Proxy:                  http.ProxyFromEnvironment,
 		DisableKeepAlives:      true, // a DNS fix must show in the next re-test
@@ -413,7 +418,9 @@ func (r *Runner) exchange(ctx context.Context, p *prepared) Exchange {
 			if res.StatusCode != http.StatusOK {
 				c := *res
 				c.Body = nil
+				proxyMu.Lock()
 				proxyConnect = &c
+				proxyMu.Unlock()
 			}
 			return nil
 		},
@@ -474,8 +481,11 @@ func (r *Runner) exchange(ctx context.Context, p *prepared) Exchange {
 		} else {
 			hop.Dropped = dropsOf(first, hop.Sent, dropped)
 		}
-		if hop.Status == 0 && proxyConnect != nil {
-			hop.Status, hop.Proto, hop.Header = proxyConnect.StatusCode, proxyConnect.Proto, proxyConnect.Header
+		proxyMu.Lock()
+		pc := proxyConnect
+		proxyMu.Unlock()
+		if hop.Status == 0 && pc != nil {
+			hop.Status, hop.Proto, hop.Header = pc.StatusCode, pc.Proto, pc.Header
 			hop.Failure = nil
 		}
 		ex.Hops = append(ex.Hops, hop.Hop)
