@@ -1491,7 +1491,7 @@ func (h *HARLog) hop(j int) Hop {
 		URL:           e.URL,
 		Method:        e.Method,
 		RequestHeader: hdr,
-		Sent:          credentialsOf(hdr, u),
+		Sent:          CredentialsOf(hdr, u),
 		Status:        e.Status,
 		Proto:         normalProto(e.HTTPVersion),
 		Header:        e.ResponseHeader.Clone(),
@@ -1550,23 +1550,14 @@ func setDropped(hops []Hop) {
 			if hasCredential(hops[k].Sent, c) {
 				continue
 			}
-			hops[k].Dropped = append(hops[k].Dropped, Drop{Credential: c, Reason: dropReason(fu, hu, c)})
+			hops[k].Dropped = append(hops[k].Dropped, Drop{Credential: c, Reason: harDropReason(fu, hu, c)})
 		}
 	}
 }
 
-func hasCredential(list []Credential, c Credential) bool {
-	for _, x := range list {
-		if x.Kind == c.Kind && strings.EqualFold(x.Name, c.Name) {
-			return true
-		}
-	}
-	return false
-}
-
-// dropReason explains why a browser did not carry a credential from the
+// harDropReason explains why a browser did not carry a credential from the
 // first URL to a later one.
-func dropReason(from, to *url.URL, c Credential) string {
+func harDropReason(from, to *url.URL, c Credential) string {
 	if from == nil || to == nil {
 		return "the browser did not send it on this request"
 	}
@@ -1586,58 +1577,23 @@ func dropReason(from, to *url.URL, c Credential) string {
 	return "the browser did not send it on this request"
 }
 
-// credentialsOf lists the credentials a request carried: Authorization and
-// Proxy-Authorization, each cookie, API-key headers and token query
-// parameters.
-func credentialsOf(h http.Header, u *url.URL) []Credential {
-	var out []Credential
-	for _, v := range h.Values("Authorization") {
-		kind := CredAuthorization
-		scheme, _, _ := strings.Cut(strings.TrimSpace(v), " ")
-		switch strings.ToLower(scheme) {
-		case "basic":
-			kind = CredBasic
-		case "digest":
-			kind = CredDigest
-		case "bearer":
-			kind = CredBearer
-		}
-		out = append(out, Credential{Kind: kind, Name: "Authorization", Value: v})
-	}
-	for _, v := range h.Values("Proxy-Authorization") {
-		out = append(out, Credential{Kind: CredProxyAuth, Name: "Proxy-Authorization", Value: v})
-	}
-	for _, c := range cookiesFromHeader(h) {
-		out = append(out, Credential{Kind: CredCookie, Name: c.Name, Value: c.Value})
-	}
-	names := make([]string, 0, len(h))
-	for name := range h {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		if IsAPIKeyHeader(name) {
-			for _, v := range h[name] {
-				out = append(out, Credential{Kind: CredAPIKeyHeader, Name: name, Value: v})
-			}
-		}
-	}
-	if u != nil && u.RawQuery != "" {
-		for _, part := range strings.Split(u.RawQuery, "&") {
-			k, v, _ := strings.Cut(part, "=")
-			key, err1 := url.QueryUnescape(k)
-			val, err2 := url.QueryUnescape(v)
-			if err1 == nil && err2 == nil && IsTokenParam(key) && val != "" {
-				out = append(out, Credential{Kind: CredAPIKeyQuery, Name: key, Value: val})
-			}
-		}
-	}
-	return out
+// harSetCookie is a cookie a response in the log set: which entry set it,
+// and when.
+type harSetCookie struct {
+	Cookie
+	entry int
+	at    time.Time
 }
 
-// cookiesBefore returns the cookies that responses before entry i set for
+// deletion reports whether the response that set the cookie deleted it
+// (an expiry no later than the moment it was set, or an empty value).
+func (c harSetCookie) deletion() bool {
+	return c.Value == "" || strings.EqualFold(c.Value, "deleted") || (!c.Expires.IsZero() && !c.Expires.After(c.at))
+}
+
+// setCookiesBefore returns the cookies that responses before entry i set for
 // entry i's host, the latest setting of each name, domain and path winning.
-func (h *HARLog) cookiesBefore(i int) []Cookie {
+func (h *HARLog) setCookiesBefore(i int) []harSetCookie {
 	u, err := url.Parse(h.Entries[i].URL)
 	if err != nil {
 		return nil
@@ -1645,19 +1601,32 @@ func (h *HARLog) cookiesBefore(i int) []Cookie {
 	host := u.Hostname()
 	type key struct{ name, domain, path string }
 	seen := map[key]int{}
-	var out []Cookie
+	var out []harSetCookie
 	for j := 0; j < i; j++ {
 		for _, c := range h.Entries[j].ResponseCookies {
 			if !cookieDomainMatch(c, host) {
 				continue
 			}
+			sc := harSetCookie{Cookie: c, entry: j, at: h.Entries[j].Started}
 			k := key{c.Name, c.Domain, c.Path}
 			if at, ok := seen[k]; ok {
-				out[at] = c
+				out[at] = sc
 				continue
 			}
 			seen[k] = len(out)
-			out = append(out, c)
+			out = append(out, sc)
+		}
+	}
+	return out
+}
+
+// cookiesBefore returns the cookies set before entry i for its host that
+// were not deleted on purpose, for Facts.Cookies.
+func (h *HARLog) cookiesBefore(i int) []Cookie {
+	var out []Cookie
+	for _, c := range h.setCookiesBefore(i) {
+		if !c.deletion() {
+			out = append(out, c.Cookie)
 		}
 	}
 	return out
@@ -1681,7 +1650,7 @@ func (h *HARLog) Secrets() []string {
 	for i := range h.Entries {
 		e := &h.Entries[i]
 		u, _ := url.Parse(e.URL)
-		for _, c := range credentialsOf(e.RequestHeader, u) {
+		for _, c := range CredentialsOf(e.RequestHeader, u) {
 			add(c.Value)
 		}
 		for _, c := range e.RequestCookies {
