@@ -67,6 +67,7 @@ type harDiag struct {
 func (hd *harDiag) run() {
 	d := hd.d
 	before := len(d.out.Findings)
+	hd.bodyAuthError()
 	hd.preflight()
 	hd.afterLoginPost()
 	hd.cookieWrongPath()
@@ -170,6 +171,36 @@ func sameSite(a, b string) bool {
 	return strings.Count(a, ".") > 0 && base(a) == base(b)
 }
 
+// bodyAuthError judges a 2xx response whose body is an authentication
+// error: the status line says OK, the body says the token is missing or
+// invalid.
+func (hd *harDiag) bodyAuthError() {
+	e, d := hd.e, hd.d
+	if e.AuthError == "" {
+		return
+	}
+	d.out.Verdict = VerdictUnauthorized
+	d.out.Summary = "The server answered " + StatusText(e.Status) + ", but the answer itself says the login is missing or invalid (" + Sanitize(e.AuthError) + "): the request was refused."
+	steps := []int{StepTokens, StepRelogin}
+	detail := "The response's status says OK, but its body is an error: " + Sanitize(e.AuthError) + "."
+	switch {
+	case strings.Contains(e.AuthError, "499"):
+		detail += " The service needs a token and none was given: sign in to the map portal again, or add the token to the app's settings."
+	case strings.Contains(e.AuthError, "498"):
+		detail += " The token given is invalid or expired: sign in again to get a fresh one."
+	default:
+		detail += " The app's sign-in is missing or has expired: log out and back in."
+		steps = []int{StepRelogin, StepTokens, StepCookies}
+	}
+	if len(d.ex.Last().Sent) == 0 && !hd.h.Sanitized {
+		hd.explained = true
+	}
+	hd.forced = steps[0]
+	d.add(Finding{ID: "auth-error-in-body", Severity: SevError, Title: "The answer says OK, but its content is a login error",
+		Detail: detail, Evidence: hd.entryRef(hd.i) + " answered " + StatusText(e.Status) + " with " + Sanitize(e.AuthError) + " in the body",
+		Steps: steps})
+}
+
 // preflight reports a refused CORS preflight.
 func (hd *harDiag) preflight() {
 	e := hd.e
@@ -259,7 +290,7 @@ func (hd *harDiag) afterLoginPost() {
 		hd.forced = StepLogin
 		hd.explained = true
 		hd.d.add(Finding{ID: "har-after-login-post", Severity: SevError, Title: "The sign-in itself was refused",
-			Detail: what + " and the server answered " + StatusText(e.Status) + ": it did not accept the user name or password, or the sign-in form had expired (forms carry a security code that lapses). Reload the sign-in page and try again; check Caps Lock and the keyboard layout, and whether the account is locked.",
+			Detail:   what + " and the server answered " + StatusText(e.Status) + ": it did not accept the user name or password, or the sign-in form had expired (forms carry a security code that lapses). Reload the sign-in page and try again; check Caps Lock and the keyboard layout, and whether the account is locked.",
 			Evidence: hd.entryRef(j) + " answered " + StatusText(e.Status) + postEvidence(p),
 			Steps:    []int{StepLogin, StepRelogin, StepCookies, StepPrivate}})
 		return
@@ -298,18 +329,30 @@ func (hd *harDiag) afterLogin(j int) {
 			Steps:    []int{StepLogin, StepRelogin}})
 		return
 	}
+	if hd.h.Sanitized {
+		// Without cookies and headers, what the sign-in gave the browser
+		// and what it sent afterwards cannot be compared.
+		return
+	}
 	var set, kept []string
+	setAny := false
 	for _, c := range p.ResponseCookies {
-		if c.Value == "" || (!c.Expires.IsZero() && !c.Expires.After(p.Started)) {
+		if c.Value == "" || (!c.Expires.IsZero() && !c.Expires.After(p.Started)) || !cookieDomainMatch(c, hd.u.Hostname()) {
 			continue
 		}
-		if !cookieDomainMatch(c, hd.u.Hostname()) {
+		setAny = true
+		// A cookie that had expired, or whose path does not cover this
+		// address, is explained by the cookie rules.
+		if (!c.Expires.IsZero() && !c.Expires.After(e.Started)) || !cookiePathMatch(hd.pathOf(), c.Path) {
 			continue
 		}
 		set = append(set, Sanitize(c.Name))
 		if hd.sentCookie(c.Name) {
 			kept = append(kept, Sanitize(c.Name))
 		}
+	}
+	if setAny && len(set) == 0 {
+		return
 	}
 	switch {
 	case len(set) > 0 && len(kept) == 0:
@@ -328,7 +371,7 @@ func (hd *harDiag) afterLogin(j int) {
 			Steps:    []int{StepAdmin, StepRelogin, StepCookies}})
 	default:
 		hd.d.add(Finding{ID: "har-after-login-post", Severity: SevWarning, Title: "This failed right after signing in",
-			Detail: fmt.Sprintf("The sign-in just before worked (%s), and this request was still refused. The sign-in may be for another part of the site, or the app did not pass on what the sign-in gave it.", StatusText(p.Status)),
+			Detail:   fmt.Sprintf("The sign-in just before worked (%s), and this request was still refused. The sign-in may be for another part of the site, or the app did not pass on what the sign-in gave it.", StatusText(p.Status)),
 			Evidence: ref + "; then " + hd.entryRef(hd.i) + " answered " + StatusText(e.Status),
 			Steps:    []int{StepRelogin, StepCookies, StepAdmin}})
 	}
@@ -400,7 +443,7 @@ func (hd *harDiag) cookieWrongPath() {
 		hd.forced = StepAdmin
 		hd.explained = true
 		hd.d.add(Finding{ID: "har-cookie-wrong-path", Severity: SevError, Title: "The login cookie is limited to another part of the site",
-			Detail: why + fmt.Sprintf(" This request went to %s, outside it, so it carried no login cookie and was refused. The site has to set the cookie with Path=/ (or call addresses under %s): that is the site's fix, not yours.", Sanitize(reqPath), Sanitize(c.Path)),
+			Detail:   why + fmt.Sprintf(" This request went to %s, outside it, so it carried no login cookie and was refused. The site has to set the cookie with Path=/ (or call addresses under %s): that is the site's fix, not yours.", Sanitize(reqPath), Sanitize(c.Path)),
 			Evidence: fmt.Sprintf("%s set %s (Path=%s); %s carried no %s", hd.entryRef(c.entry), Sanitize(c.Name), Sanitize(c.Path), hd.entryRef(hd.i), Sanitize(c.Name)),
 			Steps:    []int{StepAdmin, StepURL}})
 		return
@@ -469,6 +512,11 @@ func (hd *harDiag) noCookieSent() {
 		return
 	}
 	hd.explained = true
+	if len(held)+len(insecure) == 0 && carried == 0 && hd.d.out.Has("cookie-expired") {
+		// The live rules already name the expired cookie.
+		hd.forced = StepRelogin
+		return
+	}
 	var because []string
 	if len(expired)+len(insecure)+len(held) > 0 {
 		because = append(because, "the site set cookies earlier in this recording")
@@ -553,8 +601,12 @@ func (hd *harDiag) sanitized() {
 	if !h.Sanitized {
 		return
 	}
+	what := "The file has no cookies or sign-in headers (Cookie, Set-Cookie, Authorization) anywhere. Chrome and Edge leave them out unless asked to include them,"
+	if h.placeholders {
+		what = "The cookies and sign-in headers in this file were replaced by placeholders such as [REDACTED],"
+	}
 	hd.d.add(Finding{ID: "har-sanitized", Severity: SevInfo, Title: "This HAR leaves out cookies and sign-in headers",
-		Detail: "The file was saved without cookies and sign-in headers (Cookie, Set-Cookie, Authorization), so fix401 cannot tell whether your browser sent a session cookie or token with this request, whether it had expired, or whether a redirect dropped it. " +
+		Detail: what + " so fix401 cannot tell whether your browser sent a session cookie or token with this request, whether it had expired, or whether a redirect dropped it. " +
 			HARExportHowTo(h.Browser) +
 			" That file holds your live session: share it only with someone you trust, and log out afterwards to end that session.",
 		Evidence: "no Cookie, Set-Cookie or Authorization in " + plural(len(h.Entries), "request") + harCreatorEvidence(h),
