@@ -1649,19 +1649,45 @@ func (h *HARLog) cookiesBefore(i int) []Cookie {
 // Secrets returns the secret values the log holds (credential headers,
 // cookies, token query parameters, password and token fields of post
 // data), for a Redactor, so that a server echoing one back is caught too.
-// At most 4096 values are returned.
+// At most 1024 values are returned; pass them to one Redactor.Add call.
 func (h *HARLog) Secrets() []string {
+	all := make([]int, len(h.Entries))
+	for i := range all {
+		all[i] = i
+	}
+	return h.secretsOf(all, 1024)
+}
+
+// secretsNear returns the secrets of the entries a diagnosis of entry i
+// can mention: its redirect chain and the other requests to its origin.
+func (h *HARLog) secretsNear(i int) []string {
+	if i < 0 || i >= len(h.Entries) {
+		return nil
+	}
+	idx := h.Chain(i)
+	origin := h.Entries[i].Origin()
+	for j := range h.Entries {
+		if j != i && h.Entries[j].Origin() == origin {
+			idx = append(idx, j)
+		}
+	}
+	return h.secretsOf(idx, 256)
+}
+
+// secretsOf collects the secrets of the given entries, at most limit of
+// them, the entries' own order first.
+func (h *HARLog) secretsOf(idx []int, limit int) []string {
 	seen := map[string]bool{}
 	var out []string
 	add := func(v string) {
 		v = strings.TrimSpace(v)
-		if len(v) < 4 || seen[v] || len(out) >= 4096 {
+		if len(v) < 4 || seen[v] || len(out) >= limit {
 			return
 		}
 		seen[v] = true
 		out = append(out, v)
 	}
-	for i := range h.Entries {
+	for _, i := range idx {
 		e := &h.Entries[i]
 		u, _ := url.Parse(e.URL)
 		for _, c := range CredentialsOf(e.RequestHeader, u) {

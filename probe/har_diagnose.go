@@ -30,11 +30,7 @@ import (
 func DiagnoseHAR(h *HARLog, i int) Diagnosis {
 	ex := h.Exchange(i)
 	red := exchangeRedactor(&ex)
-	for _, s := range h.Secrets() {
-		if len(s) >= 8 {
-			red.Add(s)
-		}
-	}
+	red.Add(h.secretsNear(i)...)
 	d := &diag{ex: &ex, red: red}
 	d.run()
 	if i < 0 || i >= len(h.Entries) || len(ex.Hops) == 0 {

@@ -693,3 +693,29 @@ func FuzzReadHAR(f *testing.F) {
 		}
 	})
 }
+
+// TestDiagnoseHARManyCookies keeps a diagnosis quick when the log holds
+// thousands of distinct cookies and tokens.
+func TestDiagnoseHARManyCookies(t *testing.T) {
+	var entries []string
+	for i := 0; i < 3000; i++ {
+		entries = append(entries, fmt.Sprintf(`{"request":{"method":"GET","url":"https://a.example/%d?token=tok%08dxyz","headers":[{"name":"Cookie","value":"c%d=value%08dabc; d%d=other%08dabc"},{"name":"Authorization","value":"Bearer t%08dabcdefgh"}]},"response":{"status":%d,"headers":[{"name":"Set-Cookie","value":"s%d=set%08dabc; Path=/"}]}}`,
+			i, i, i, i, i, i, i, map[bool]int{true: 401, false: 200}[i%100 == 99], i, i))
+	}
+	doc := `{"log":{"creator":{"name":"Firefox"},"entries":[` + strings.Join(entries, ",") + `]}}`
+	h := readHARBytes(t, []byte(doc))
+	start := time.Now()
+	fails := h.Failures()
+	if len(fails) != 30 {
+		t.Fatalf("%d failures", len(fails))
+	}
+	d := DiagnoseHAR(h, fails[len(fails)-1].Entry)
+	red := NewRedactor(h.Secrets()...)
+	red.Text(d.Summary)
+	if el := time.Since(start); el > 5*time.Second {
+		t.Errorf("diagnosis took %v", el)
+	}
+	if len(h.Secrets()) != 1024 {
+		t.Errorf("Secrets() returned %d values, want the cap of 1024", len(h.Secrets()))
+	}
+}
