@@ -9,26 +9,6 @@ import (
 	"time"
 )
 
-type AuthProblem struct {
-	Kind   string
-	Detail string
-}
-
-func InspectAuthorization(value string) []AuthProblem { return nil }
-func InspectToken(value string) []AuthProblem         { return nil }
-func CleanAuthorization(value string) (string, bool) {
-	c := strings.TrimSpace(value)
-	return c, c != value
-}
-func CleanToken(value string) (string, bool) {
-	c := strings.TrimSpace(value)
-	return c, c != value
-}
-func DigestAuthorization(ch Challenge, method, uri, user, password, cnonce string, nc int) (string, error) {
-	return "", errNotJWT
-}
-func DigestStale(ch Challenge) bool { return strings.EqualFold(ch.Param("stale"), "true") }
-func NewCnonce() string             { return "0a4f113b" }
 func CookiesFor(cookies []Cookie, u *url.URL, now time.Time) (send, expired []Cookie) {
 	for _, c := range cookies {
 		if !c.Expires.IsZero() && c.Expires.Before(now) {
@@ -56,16 +36,6 @@ func ParseCookieString(s string) []Cookie {
 		}
 	}
 	return out
-}
-
-func (t TokenInfo) HumanExpiry(ref time.Time) string {
-	if t.Expires.IsZero() {
-		return "does not expire"
-	}
-	if !ref.Before(t.Expires) {
-		return "expired " + ref.Sub(t.Expires).Round(time.Second).String() + " ago"
-	}
-	return "expires in " + t.Expires.Sub(ref).Round(time.Second).String()
 }
 
 func ParseCurl(command string) (Request, error) {
