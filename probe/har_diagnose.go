@@ -76,7 +76,8 @@ func (hd *harDiag) run() {
 	if hd.explained || hd.h.Sanitized {
 		removed = hd.remove("no-credentials")
 	}
-	hd.harCookieWording()
+	hd.harWording()
+	hd.harFirst()
 	if hd.h.Sanitized && len(d.ex.Last().Sent) == 0 && (d.out.Status == 401 || d.out.Status == 403) {
 		d.out.Summary = "The server wants to know who you are before it answers (" + StatusText(d.out.Status) + "). This HAR was saved without cookies and sign-in headers, so it does not show whether your browser sent any."
 	}
@@ -508,7 +509,7 @@ func (hd *harDiag) noCookieSent() {
 		return
 	}
 	hd.explained = true
-	if len(held)+len(insecure) == 0 && carried == 0 && hd.d.out.Has("cookie-expired") {
+	if len(held)+len(insecure) == 0 && len(expired) > 0 && hd.d.out.Has("cookie-expired") {
 		// The live rules already name the expired cookie.
 		hd.forced = StepRelogin
 		return
@@ -606,7 +607,9 @@ func (hd *harDiag) sanitized() {
 			HARExportHowTo(h.Browser) +
 			" That file holds your live session: share it only with someone you trust, and log out afterwards to end that session.",
 		Evidence: "no Cookie, Set-Cookie or Authorization in " + plural(len(h.Entries), "request") + harCreatorEvidence(h),
-		Steps:    []int{StepAdmin}})
+		// Without the evidence, the fixes for a browser session in their
+		// usual order, and asking for a complete export.
+		Steps: []int{StepRelogin, StepCookies, StepPrivate, StepAdmin}})
 }
 
 func harCreatorEvidence(h *HARLog) string {
@@ -634,17 +637,37 @@ func HARExportHowTo(browser string) string {
 	return chrome + " " + firefox + " " + safari
 }
 
-// harCookieWording rewrites the live check's cookie-expired finding, which
-// speaks of a cookie file, for cookies the site set during the recording.
-func (hd *harDiag) harCookieWording() {
+// harWording rewrites the live rules' findings whose words assume fix401
+// sent the request (a cookie file, fix401 sending the login), for a
+// request the browser sent.
+func (hd *harDiag) harWording() {
 	for k, f := range hd.d.out.Findings {
-		if f.ID != "cookie-expired" || !strings.HasPrefix(f.Evidence, "cookie file:") {
+		switch {
+		case f.ID == "cookie-expired" && strings.HasPrefix(f.Evidence, "cookie file:"):
+			names := strings.TrimPrefix(f.Evidence, "cookie file: ")
+			f.Title = "Your login cookie had expired"
+			f.Detail = "The site set cookies earlier in this recording that had expired by the time of this request, so the browser no longer sent them: " + strings.ReplaceAll(names, "; ", ", ") + ". The session is over: log out and back in."
+			f.Evidence = "cookies set earlier in the HAR: " + names
+		case f.ID == "missing-challenge":
+			f.Detail = "A 401 answer must say which kind of login the server wants (a WWW-Authenticate header). This one does not, so the browser shows no login prompt and the page has to send you to its sign-in itself. Web apps often answer like this; on its own it is not the problem, but the site's administrator should know."
+		default:
 			continue
 		}
-		names := strings.TrimPrefix(f.Evidence, "cookie file: ")
-		f.Title = "Your login cookie had expired"
-		f.Detail = "The site set cookies earlier in this recording that had expired by the time of this request, so the browser no longer sent them: " + strings.ReplaceAll(names, "; ", ", ") + ". The session is over: log out and back in."
-		f.Evidence = "cookies set earlier in the HAR: " + names
 		hd.d.out.Findings[k] = f
 	}
+}
+
+// harFirst moves the HAR-only findings ahead of the live rules' findings,
+// so that after the stable sort by severity the more specific explanation
+// comes first.
+func (hd *harDiag) harFirst() {
+	var first, rest []Finding
+	for _, f := range hd.d.out.Findings {
+		if strings.HasPrefix(f.ID, "har-") || f.ID == "auth-error-in-body" {
+			first = append(first, f)
+		} else {
+			rest = append(rest, f)
+		}
+	}
+	hd.d.out.Findings = append(first, rest...)
 }
