@@ -1483,7 +1483,27 @@ func (h *HARLog) Exchange(i int) Exchange {
 	last := &h.Entries[i]
 	ex.Facts.Now = last.Started.Add(last.Time)
 	ex.Facts.Cookies = h.cookiesBefore(i)
+	ex.Notes = append(ex.Notes, h.note(i))
 	return ex
+}
+
+// note says where an exchange came from: which browser recorded it, which
+// request of the log it is, and when.
+func (h *HARLog) note(i int) string {
+	e := &h.Entries[i]
+	by := "a browser"
+	if h.Browser != "" {
+		by = h.Browser
+	}
+	n := fmt.Sprintf("Recorded by %s in a HAR file: request #%d of %d", Sanitize(by), e.Index+1, len(h.Entries)+h.Skipped)
+	if !e.Started.IsZero() {
+		n += ", sent " + e.Started.UTC().Format("2006-01-02 15:04:05 UTC") + " by the browser's clock"
+	}
+	n += "."
+	if h.Sanitized {
+		n += " The export has no cookies or sign-in headers."
+	}
+	return n
 }
 
 // hop turns one entry into a Hop.
