@@ -401,7 +401,15 @@ func (d *diag) credentials() {
 			}
 			detail += " fix401 sent it cleaned up " + outcome
 		}
-		d.add(Finding{ID: "malformed-authorization", Severity: SevError, Title: "The login value is badly formatted",
+		// Scheme casing and a bare key are only likely problems (some APIs
+		// take a bare key); the rest are certain.
+		sev := SevWarning
+		for _, p := range problems {
+			if p.Kind != ProblemSchemeCase && p.Kind != ProblemMissingScheme {
+				sev = SevError
+			}
+		}
+		d.add(Finding{ID: "malformed-authorization", Severity: sev, Title: "The login value is badly formatted",
 			Detail: detail, Evidence: "problems: " + strings.Join(uniq(kinds), ", "), Steps: []int{StepTokens, StepLogin}})
 	}
 	// Credentials over plain http.

@@ -293,7 +293,11 @@ func CredentialsOf(h http.Header, u *url.URL) []Credential {
 			switch {
 			case strings.EqualFold(name, "Cookie"):
 				for _, c := range ParseCookieString(v) {
-					out = append(out, Credential{Kind: CredCookie, Name: c.Name, Value: c.Value})
+					name := c.Name
+					if name == "" {
+						name = "(unnamed)"
+					}
+					out = append(out, Credential{Kind: CredCookie, Name: name, Value: c.Value})
 				}
 			case isCredentialHeader(name):
 				out = append(out, Credential{Kind: credKindOf(name, v), Name: http.CanonicalHeaderKey(name), Value: v})
@@ -441,6 +445,9 @@ func (r *Runner) exchange(ctx context.Context, p *prepared) Exchange {
 			fileCookies = filterScoped(fileCookies)
 		}
 		jc := jar.Cookies(cur)
+		if h.Get("Cookie") != "" {
+			fileCookies = nil // as curl: a Cookie header given by hand wins over -b
+		}
 		if c := cookieLine(fileCookies, jc); c != "" {
 			if old := h.Get("Cookie"); old != "" {
 				c = old + "; " + c
@@ -467,16 +474,10 @@ func (r *Runner) exchange(ctx context.Context, p *prepared) Exchange {
 
 		// Answer a Digest challenge once (twice when the nonce was stale).
 		if hop.Status == http.StatusUnauthorized && p.req.HasUser && digestTries < 2 {
-			if ch, ok := findChallenge(ParseChallenges(hop.Header.Values("Www-Authenticate")), "Digest"); ok {
-				sentDigest := strings.HasPrefix(strings.ToLower(h.Get("Authorization")), "digest ")
-				if !sentDigest || DigestStale(ch) {
-					uri := cur.RequestURI()
-					if v, err := DigestAuthorization(ch, method, uri, p.req.User, p.req.Password, NewCnonce(), 1); err == nil {
-						header.Set("Authorization", v)
-						digestTries++
-						continue
-					}
-				}
+			if v, ok := answerDigest(hop.Header.Values("Www-Authenticate"), h.Get("Authorization"), method, cur.RequestURI(), p.req.User, p.req.Password); ok {
+				header.Set("Authorization", v)
+				digestTries++
+				continue
 			}
 		}
 		if !isRedirect(hop.Status) || hop.Location == "" {
@@ -630,6 +631,22 @@ func isRedirect(status int) bool {
 		return true
 	}
 	return false
+}
+
+// answerDigest answers the first Digest challenge whose algorithm fix401
+// supports, unless the request already answered one and the server did not
+// say its nonce was stale (then the password is wrong).
+func answerDigest(lines []string, sent, method, uri, user, pass string) (string, bool) {
+	sentDigest := strings.HasPrefix(strings.ToLower(strings.TrimSpace(sent)), "digest ")
+	for _, ch := range ParseChallenges(lines) {
+		if !ch.Is("Digest") || (sentDigest && !DigestStale(ch)) {
+			continue
+		}
+		if v, err := DigestAuthorization(ch, method, uri, user, pass, NewCnonce(), 1); err == nil {
+			return v, true
+		}
+	}
+	return "", false
 }
 
 func findChallenge(cs []Challenge, scheme string) (Challenge, bool) {
