@@ -128,7 +128,11 @@ func readHARFile(path string, stdin io.Reader) (*probe.HARLog, string, error) {
 	} else {
 		f, err := os.Open(path)
 		if err != nil {
-			return nil, "", usagef("cannot open the HAR file %s: %v", probe.Sanitize(path), unwrapPathError(err))
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return nil, "", usagef("cannot open the HAR file %s: %v", probe.Sanitize(path), err)
 		}
 		defer f.Close()
 		if st, err := f.Stat(); err == nil && st.IsDir() {
