@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -717,5 +719,79 @@ func TestDiagnoseHARManyCookies(t *testing.T) {
 	}
 	if len(h.Secrets()) != 1024 {
 		t.Errorf("Secrets() returned %d values, want the cap of 1024", len(h.Secrets()))
+	}
+}
+
+// TestHARClockSkew records a server whose clock runs 15 minutes ahead: the
+// token is still valid by the browser's clock and expired by the server's,
+// and the recorded Date shows the skew.
+func TestHARClockSkew(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Date", time.Now().Add(15*time.Minute).UTC().Format(http.TimeFormat))
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="Jwt expired"`)
+		writeJSON(w, 401, `{"error":"invalid_token"}`)
+	}))
+	defer srv.Close()
+	b := newBrowserSim(t)
+	tok := makeJWT(map[string]any{"sub": "alice", "exp": time.Now().Add(5 * time.Minute).Unix()})
+	b.fetch(http.MethodGet, srv.URL+"/api/me", http.Header{"Authorization": {"Bearer " + tok}})
+	for _, shape := range []string{shapeChrome, shapeFirefox, shapeSafari} {
+		h := readHARBytes(t, b.har(shape))
+		d := DiagnoseHAR(h, 0)
+		if !d.Has("clock-skew") || !d.Has("token-expired") {
+			t.Errorf("%s: findings %+v", shape, d.Findings)
+		}
+		if d.Skew < 14*time.Minute || d.Skew > 16*time.Minute {
+			t.Errorf("%s: skew %v, want about 15 minutes", shape, d.Skew)
+		}
+		checkNoSecrets(t, shape, harOutputs(t, h, 0, d), []string{tok})
+	}
+}
+
+// TestReadHAREntryCap keeps the first 50,000 entries and, after them, only
+// the failures.
+func TestReadHAREntryCap(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString(`{"log":{"creator":{"name":"Firefox"},"entries":[`)
+	n := harMaxEntries + 6
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		status := 200
+		if i >= harMaxEntries && i%2 == 1 {
+			status = 401
+		}
+		fmt.Fprintf(&b, `{"request":{"method":"GET","url":"https://a.example/%d"},"response":{"status":%d}}`, i, status)
+	}
+	b.WriteString(`]}}`)
+	h := readHARBytes(t, b.Bytes())
+	if len(h.Entries) != harMaxEntries+3 || h.Skipped != 3 {
+		t.Fatalf("%d entries kept, %d skipped", len(h.Entries), h.Skipped)
+	}
+	fails := h.Failures()
+	if len(fails) != 3 || h.Entries[fails[0].Entry].Index != harMaxEntries+1 {
+		t.Errorf("failures %+v", fails)
+	}
+	ex := h.Exchange(fails[2].Entry)
+	if !strings.Contains(strings.Join(ex.Notes, " "), fmt.Sprintf("request #%d of %d", harMaxEntries+6, n)) {
+		t.Errorf("notes %v", ex.Notes)
+	}
+}
+
+func TestHARBrowserName(t *testing.T) {
+	cases := []struct{ browser, creator, ua, want string }{
+		{"", "WebInspector", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0", "Edge"},
+		{"", "WebInspector", simUA, "Chrome"},
+		{"", "WebInspector", "", "Chrome"},
+		{"Firefox", "Firefox", "", "Firefox"},
+		{"", "WebKit Web Inspector", "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15", "Safari"},
+		{"chromium", "Playwright", "", "Chrome"},
+		{"", "Charles Proxy", "", ""},
+	}
+	for _, c := range cases {
+		if got := browserName(c.browser, c.creator, c.ua); got != c.want {
+			t.Errorf("browserName(%q, %q, …) = %q, want %q", c.browser, c.creator, got, c.want)
+		}
 	}
 }
