@@ -76,7 +76,6 @@ func (hd *harDiag) run() {
 	if hd.explained || hd.h.Sanitized {
 		removed = hd.remove("no-credentials")
 	}
-	hd.harWording()
 	hd.harFirst()
 	if hd.h.Sanitized && len(d.ex.Last().Sent) == 0 && (d.out.Status == 401 || d.out.Status == 403) {
 		d.out.Summary = "The server wants to know who you are before it answers (" + StatusText(d.out.Status) + "). This HAR was saved without cookies and sign-in headers, so it does not show whether your browser sent any."
@@ -635,26 +634,6 @@ func HARExportHowTo(browser string) string {
 		return "The browser saved everything, so a tool replaced the secrets afterwards; send the original export. " + safari
 	}
 	return chrome + " " + firefox + " " + safari
-}
-
-// harWording rewrites the live rules' findings whose words assume fix401
-// sent the request (a cookie file, fix401 sending the login), for a
-// request the browser sent.
-func (hd *harDiag) harWording() {
-	for k, f := range hd.d.out.Findings {
-		switch {
-		case f.ID == "cookie-expired" && strings.HasPrefix(f.Evidence, "cookie file:"):
-			names := strings.TrimPrefix(f.Evidence, "cookie file: ")
-			f.Title = "Your login cookie had expired"
-			f.Detail = "The site set cookies earlier in this recording that had expired by the time of this request, so the browser no longer sent them: " + strings.ReplaceAll(names, "; ", ", ") + ". The session is over: log out and back in."
-			f.Evidence = "cookies set earlier in the HAR: " + names
-		case f.ID == "missing-challenge":
-			f.Detail = "A 401 answer must say which kind of login the server wants (a WWW-Authenticate header). This one does not, so the browser shows no login prompt and the page has to send you to its sign-in itself. Web apps often answer like this; on its own it is not the problem, but the site's administrator should know."
-		default:
-			continue
-		}
-		hd.d.out.Findings[k] = f
-	}
 }
 
 // harFirst moves the HAR-only findings ahead of the live rules' findings,
