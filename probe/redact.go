@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"encoding/base64"
 	"net/url"
 	"sort"
 	"strings"
@@ -33,6 +34,14 @@ func MaskSecret(s string) string {
 func MaskCredential(value string) string {
 	v := strings.TrimSpace(value)
 	if scheme, rest, ok := strings.Cut(v, " "); ok && isToken(scheme) {
+		if strings.EqualFold(scheme, "basic") {
+			// Show the user name, never any of the password.
+			if raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(rest)); err == nil {
+				if user, _, ok := strings.Cut(string(raw), ":"); ok && utf8.ValidString(user) {
+					return scheme + " " + Sanitize(user) + ":" + Mask
+				}
+			}
+		}
 		return scheme + " " + MaskSecret(strings.TrimSpace(rest))
 	}
 	return MaskSecret(v)
