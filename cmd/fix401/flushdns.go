@@ -210,7 +210,9 @@ func (f *flusher) do(a platform.Action) platform.Outcome {
 			return out
 		}
 		p{f.out}.line("✗ %s without admin rights: %s", a.Title, out.Reason)
-		if !f.opts.Yes && !f.ask("Run it again with admin rights (%s)? [y/N] ", a.CommandVia(f.plannedAdminVia())) {
+		if f.opts.Yes {
+			p{f.out}.line("Running it again with admin rights: %s", a.CommandVia(f.plannedAdminVia()))
+		} else if !f.ask("Run it again with admin rights (%s)? [y/N] ", a.CommandVia(f.plannedAdminVia())) {
 			return platform.Outcome{Action: a.ID, Status: platform.StatusCancelled, Reason: "you chose not to use admin rights", ExitCode: out.ExitCode}
 		}
 	}

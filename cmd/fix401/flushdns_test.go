@@ -168,7 +168,8 @@ func TestFlushDNSEscalatesWithSudoWhenRefused(t *testing.T) {
 	if pfLog(t, fx.log) != "root flush-caches\n" {
 		t.Errorf("resolvectl got %q", pfLog(t, fx.log))
 	}
-	if !strings.Contains(out, "without admin rights: systemd-resolved refused") || !strings.Contains(out, "✓ Empty systemd-resolved's cache") {
+	if !strings.Contains(out, "without admin rights: systemd-resolved refused") || !strings.Contains(out, "✓ Empty systemd-resolved's cache") ||
+		!strings.Contains(out, "Running it again with admin rights: sudo -n -- "+filepath.Join(fx.bin, "resolvectl")+" flush-caches") {
 		t.Errorf("output:\n%s", out)
 	}
 }
