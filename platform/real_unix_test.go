@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -264,5 +265,24 @@ func TestLinuxProcessesReal(t *testing.T) {
 	me, ok := procByPID(ps, os.Getpid())
 	if !ok || me.PPID != os.Getppid() || len(me.Args) == 0 {
 		t.Errorf("this process = %+v, %v", me, ok)
+	}
+}
+
+func TestRealResolveLocalhost(t *testing.T) {
+	env := Real()
+	if env.GOOS != "linux" || env.lookPath("getent") == "" {
+		t.Skip("getent (glibc) is Linux-only")
+	}
+	r := Resolve(t.Context(), env, "localhost")
+	if r.Error != "" || !slices.Contains(r.Addrs, "127.0.0.1") && !slices.Contains(r.Addrs, "::1") {
+		t.Errorf("localhost = %+v", r)
+	}
+	if !strings.HasPrefix(r.Via, "getent") {
+		t.Errorf("via = %q", r.Via)
+	}
+	// getent exits 2 for a name that does not exist (.invalid never does).
+	r = Resolve(t.Context(), env, "fix401-test.invalid")
+	if r.Error != "the name does not resolve" {
+		t.Errorf("invalid name = %+v", r)
 	}
 }
