@@ -293,7 +293,11 @@ func CredentialsOf(h http.Header, u *url.URL) []Credential {
 			switch {
 			case strings.EqualFold(name, "Cookie"):
 				for _, c := range ParseCookieString(v) {
-					out = append(out, Credential{Kind: CredCookie, Name: c.Name, Value: c.Value})
+					name := c.Name
+					if name == "" {
+						name = "(unnamed)"
+					}
+					out = append(out, Credential{Kind: CredCookie, Name: name, Value: c.Value})
 				}
 			case isCredentialHeader(name):
 				out = append(out, Credential{Kind: credKindOf(name, v), Name: http.CanonicalHeaderKey(name), Value: v})
@@ -441,6 +445,9 @@ func (r *Runner) exchange(ctx context.Context, p *prepared) Exchange {
 			fileCookies = filterScoped(fileCookies)
 		}
 		jc := jar.Cookies(cur)
+		if h.Get("Cookie") != "" {
+			fileCookies = nil // as curl: a Cookie header given by hand wins over -b
+		}
 		if c := cookieLine(fileCookies, jc); c != "" {
 			if old := h.Get("Cookie"); old != "" {
 				c = old + "; " + c
