@@ -22,6 +22,10 @@ import (
 	"time"
 )
 
+// ProxyDirect as Request.Proxy sends the request without any proxy, whatever
+// the environment says.
+const ProxyDirect = "direct"
+
 // MaxBody is the most of any response body that is kept.
 const MaxBody = 64 << 10
 
@@ -167,7 +171,9 @@ func prepare(req Request) (*prepared, error) {
 	default:
 		p.maxHops = req.MaxRedirects
 	}
-	if req.Proxy != "" {
+	if req.Proxy == ProxyDirect {
+		p.facts.ProxySource = "none (direct, on purpose)"
+	} else if req.Proxy != "" {
 		pu, err := url.Parse(req.Proxy)
 		if err != nil || pu.Host == "" {
 			if err == nil {
@@ -409,7 +415,9 @@ func (r *Runner) exchange(ctx context.Context, p *prepared) Exchange {
 	} else {
 		tr.DialContext = (&net.Dialer{Timeout: p.timeout}).DialContext
 	}
-	if p.req.Proxy != "" {
+	if p.req.Proxy == ProxyDirect {
+		tr.Proxy = nil
+	} else if p.req.Proxy != "" {
 		pu, err := url.Parse(p.req.Proxy)
 		if err != nil || pu.Host == "" {
 			pu, _ = url.Parse("http://" + p.req.Proxy)
