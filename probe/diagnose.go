@@ -298,8 +298,12 @@ func (d *diag) status() {
 	switch {
 	case s == 401:
 		if len(last.Header.Values("Www-Authenticate")) == 0 {
+			detail := "A 401 answer must say which kind of login the server wants (a WWW-Authenticate header). This one does not, so clients that wait to be asked never send a login. fix401 sends the login details right away, so this alone is not the problem; the administrator should know."
+			if d.ex.Facts.Source == "har" {
+				detail = "A 401 answer must say which kind of login the server wants (a WWW-Authenticate header). This one does not, so the browser shows no login prompt and the page has to send you to its sign-in itself. Web apps often answer like this; on its own it is not the problem, but the site's administrator should know."
+			}
 			d.add(Finding{ID: "missing-challenge", Severity: SevWarning, Title: "The server refused without saying how to log in",
-				Detail:   "A 401 answer must say which kind of login the server wants (a WWW-Authenticate header). This one does not, so clients that wait to be asked never send a login. fix401 sends the login details right away, so this alone is not the problem; the administrator should know.",
+				Detail:   detail,
 				Evidence: ev + ", no WWW-Authenticate header", Steps: []int{StepAdmin, StepLogin, StepTokens}})
 		}
 	case s == 403:
@@ -951,9 +955,15 @@ func (d *diag) cookies() {
 		for _, c := range expired {
 			names = append(names, fmt.Sprintf("%s (expired %s)", Sanitize(c.Name), c.Expires.UTC().Format("2006-01-02 15:04 UTC")))
 		}
-		d.add(Finding{ID: "cookie-expired", Severity: SevError, Title: "Your saved login cookie has expired",
+		f := Finding{ID: "cookie-expired", Severity: SevError, Title: "Your saved login cookie has expired",
 			Detail:   "The cookie file has cookies for this site that have expired, so they were not sent: " + strings.Join(names, ", ") + ". Log in again in the browser and export the cookies anew.",
-			Evidence: "cookie file: " + Sanitize(strings.Join(names, "; ")), Steps: []int{StepRelogin, StepCookies}})
+			Evidence: "cookie file: " + Sanitize(strings.Join(names, "; ")), Steps: []int{StepRelogin, StepCookies}}
+		if ex.Facts.Source == "har" {
+			f.Title = "Your login cookie had expired"
+			f.Detail = "The site set cookies earlier in this recording that had expired by the time of this request, so the browser no longer sent them: " + strings.Join(names, ", ") + ". The session is over: log out and back in."
+			f.Evidence = "cookies set earlier in the HAR: " + Sanitize(strings.Join(names, "; "))
+		}
+		d.add(f)
 		return
 	}
 	last := ex.Last()

@@ -23,6 +23,10 @@ import (
 	"time"
 )
 
+// ProxyDirect as Request.Proxy sends the request without any proxy, whatever
+// the environment says.
+const ProxyDirect = "direct"
+
 // MaxBody is the most of any response body that is kept.
 const MaxBody = 64 << 10
 
@@ -179,7 +183,9 @@ func prepare(req Request) (*prepared, error) {
 	default:
 		p.maxHops = req.MaxRedirects
 	}
-	if req.Proxy != "" {
+	if req.Proxy == ProxyDirect {
+		p.facts.ProxySource = "none (direct, on purpose)"
+	} else if req.Proxy != "" {
 		pu, err := parseProxy(req.Proxy)
 		if err != nil || pu.Host == "" {
 			return nil, Inputf("proxy %q is not a valid URL", Sanitize(req.Proxy))
@@ -431,7 +437,9 @@ func (r *Runner) exchange(ctx context.Context, p *prepared) Exchange {
 	} else {
 		tr.DialContext = (&net.Dialer{Timeout: p.timeout}).DialContext
 	}
-	if p.proxy != nil {
+	if p.req.Proxy == ProxyDirect {
+		tr.Proxy = nil
+	} else if p.proxy != nil {
 		tr.Proxy = http.ProxyURL(p.proxy)
 	} else if pu, err := http.ProxyFromEnvironment(&http.Request{URL: p.url}); err == nil && pu != nil {
 		ex.Facts.Proxy, ex.Facts.ProxySource = pu.Redacted(), "environment ("+proxyEnvName(p.url.Scheme)+")"

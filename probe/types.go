@@ -42,7 +42,8 @@ type Request struct {
 	CookieFile string
 	// Body is sent as is.
 	Body string
-	// Proxy is a proxy URL; empty means the environment's proxy settings.
+	// Proxy is a proxy URL; empty means the environment's proxy settings,
+	// and ProxyDirect means no proxy at all (a re-test that bypasses one).
 	Proxy string
 	// Insecure skips TLS certificate verification (curl's -k).
 	Insecure bool
