@@ -85,6 +85,7 @@ func exchangeRedactor(ex *Exchange) *Redactor {
 	for _, c := range ex.Facts.Cookies {
 		r.Add(c.Value)
 	}
+	r.Add(ex.Facts.Secrets...)
 	return r
 }
 

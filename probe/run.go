@@ -404,6 +404,7 @@ func (r *Runner) exchange(ctx context.Context, p *prepared) Exchange {
 
 	ex := Exchange{Facts: p.facts, Notes: p.req.Notes}
 	ex.Facts.Source = "live"
+	ex.Facts.Secrets = p.secrets()
 	ex.Facts.Hosts = LookupHosts(r.hostsFile(), p.url.Hostname())
 
 	// proxyConnect is the proxy's refusal of a CONNECT, recorded on the

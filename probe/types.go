@@ -196,6 +196,10 @@ type Facts struct {
 	Source string
 	// Sanitized is set for a HAR exported without cookies and headers.
 	Sanitized bool
+	// Secrets are further values to hide that no hop shows as a
+	// credential, such as the proxy's password. They are never written
+	// anywhere.
+	Secrets []string `json:"-"`
 }
 
 // Exchange is everything recorded for one check: the hops in order, the
