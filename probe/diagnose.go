@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net"
 	"net/http"
@@ -70,18 +71,41 @@ func exchangeRedactor(ex *Exchange) *Redactor {
 	for _, h := range ex.Hops {
 		for _, c := range h.Sent {
 			r.Add(c.Value)
+			r.Add(basicSecrets(c.Value)...)
 		}
 		for _, c := range CredentialsOf(h.RequestHeader, nil) {
 			r.Add(c.Value)
+			r.Add(basicSecrets(c.Value)...)
 		}
 	}
 	for _, c := range ex.Facts.Original {
 		r.Add(c.Value)
+		r.Add(basicSecrets(c.Value)...)
 	}
 	for _, c := range ex.Facts.Cookies {
 		r.Add(c.Value)
 	}
+	r.Add(ex.Facts.Secrets...)
 	return r
+}
+
+// basicSecrets returns the plaintext password (and user:password) inside a
+// "Basic <base64>" credential, so that a server echoing the password back
+// in clear is caught too; nil for anything else.
+func basicSecrets(value string) []string {
+	scheme, rest, ok := strings.Cut(strings.TrimSpace(value), " ")
+	if !ok || !strings.EqualFold(scheme, "basic") {
+		return nil
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(rest))
+	if err != nil {
+		return nil
+	}
+	_, pass, ok := strings.Cut(string(raw), ":")
+	if !ok {
+		return nil
+	}
+	return []string{pass, string(raw)}
 }
 
 type diag struct {
@@ -186,6 +210,9 @@ func summaryOf(v Verdict, status int, ex *Exchange) string {
 		}
 		return fmt.Sprintf("The server refused the request (%s): something about the request itself is not accepted.", StatusText(status))
 	case VerdictServerError:
+		if status == http.StatusNetworkAuthenticationRequired {
+			return "The network you are on (not the site) wants you to sign in on its own page first (511); the site has not been reached yet."
+		}
 		return fmt.Sprintf("The server itself failed (%s). This is a problem on the site's side, not with your login.", StatusText(status))
 	}
 	if ex.Failure != nil {
@@ -272,8 +299,12 @@ func (d *diag) status() {
 	switch {
 	case s == 401:
 		if len(last.Header.Values("Www-Authenticate")) == 0 {
+			detail := "A 401 answer must say which kind of login the server wants (a WWW-Authenticate header). This one does not, so clients that wait to be asked never send a login. fix401 sends the login details right away, so this alone is not the problem; the administrator should know."
+			if d.ex.Facts.Source == "har" {
+				detail = "A 401 answer must say which kind of login the server wants (a WWW-Authenticate header). This one does not, so the browser shows no login prompt and the page has to send you to its sign-in itself. Web apps often answer like this; on its own it is not the problem, but the site's administrator should know."
+			}
 			d.add(Finding{ID: "missing-challenge", Severity: SevWarning, Title: "The server refused without saying how to log in",
-				Detail:   "A 401 answer must say which kind of login the server wants (a WWW-Authenticate header). This one does not, so clients that wait to be asked never send a login. fix401 sends the login details right away, so this alone is not the problem; the administrator should know.",
+				Detail:   detail,
 				Evidence: ev + ", no WWW-Authenticate header", Steps: []int{StepAdmin, StepLogin, StepTokens}})
 		}
 	case s == 403:
@@ -302,7 +333,7 @@ func (d *diag) status() {
 		d.add(Finding{ID: "rate-limited", Severity: SevWarning, Title: "Too many requests",
 			Detail:   "The server is limiting how often you may ask. This is not a login problem; wait a while and try again.",
 			Evidence: ev + headerEvidence(last.Header, "Retry-After"), Steps: []int{StepAdmin}})
-	case s >= 500:
+	case s >= 500 && s != http.StatusNetworkAuthenticationRequired: // 511 is the network's, see intermediaries
 		d.forced = StepAdmin
 		d.add(Finding{ID: "server-error", Severity: SevError, Title: "The server itself failed (" + StatusText(s) + ")",
 			Detail:   "5xx answers mean the site is broken or overloaded, not that your login is wrong. Nothing on your side will fix it; tell the site's administrator, with the time and any request id.",
@@ -401,7 +432,15 @@ func (d *diag) credentials() {
 			}
 			detail += " fix401 sent it cleaned up " + outcome
 		}
-		d.add(Finding{ID: "malformed-authorization", Severity: SevError, Title: "The login value is badly formatted",
+		// Scheme casing and a bare key are only likely problems (some APIs
+		// take a bare key); the rest are certain.
+		sev := SevWarning
+		for _, p := range problems {
+			if p.Kind != ProblemSchemeCase && p.Kind != ProblemMissingScheme {
+				sev = SevError
+			}
+		}
+		d.add(Finding{ID: "malformed-authorization", Severity: sev, Title: "The login value is badly formatted",
 			Detail: detail, Evidence: "problems: " + strings.Join(uniq(kinds), ", "), Steps: []int{StepTokens, StepLogin}})
 	}
 	// Credentials over plain http.
@@ -409,6 +448,9 @@ func (d *diag) credentials() {
 		u, err := url.Parse(h.URL)
 		if err != nil || u.Scheme != "http" || len(h.Sent) == 0 {
 			continue
+		}
+		if h.Status == 0 && h.RemoteAddr == "" {
+			continue // no connection was made: nothing left the machine
 		}
 		sev, detail := SevWarning, "Your login details were sent over plain http://, unencrypted: anyone on the network path could read them. Use the https:// address."
 		if isLoopback(u.Hostname()) {
@@ -731,9 +773,15 @@ func (d *diag) tokenFindings() {
 	}
 	last := d.ex.Last()
 	refused := last != nil && last.Status >= 400
+	// The token goes first only when the site itself refused the request
+	// (a 4xx): not when nothing answered, a proxy stopped it (407), or the
+	// server failed (5xx): those rules' steps come first.
+	siteRefused := refused && last.Status < 500 && last.Status != http.StatusProxyAuthRequired
 	for _, t := range d.out.Tokens {
 		if !t.Expires.IsZero() && !ref.Before(t.Expires) {
-			d.forced = StepTokens
+			if siteRefused {
+				d.forced = StepTokens
+			}
 			sev := SevError
 			if !refused {
 				sev = SevWarning
@@ -776,16 +824,19 @@ func (d *diag) clock() {
 		Evidence: fmt.Sprintf("Date: %s; local %s", d.out.ServerDate.Format(http.TimeFormat), d.ex.Facts.Now.UTC().Format(http.TimeFormat)), Steps: []int{StepSecurity, StepTokens}})
 }
 
+// humanDuration says d in its largest sensible unit, rounded to the
+// nearest one: a Date header has one-second resolution, so a clock an hour
+// off measures as 59m59s and must still read "1 hour".
 func humanDuration(d time.Duration) string {
 	switch {
 	case d < time.Minute:
-		return fmt.Sprintf("%d seconds", int(d.Seconds()))
-	case d < time.Hour:
-		return plural(int(d.Minutes()), "minute")
-	case d < 48*time.Hour:
-		return plural(int(d.Hours()), "hour")
+		return plural(int(d.Round(time.Second).Seconds()), "second")
+	case d < time.Hour-30*time.Second:
+		return plural(int(d.Round(time.Minute).Minutes()), "minute")
+	case d < 47*time.Hour+30*time.Minute:
+		return plural(int(d.Round(time.Hour).Hours()), "hour")
 	}
-	return plural(int(d.Hours()/24), "day")
+	return plural(int((d+12*time.Hour)/(24*time.Hour)), "day")
 }
 
 func plural(n int, unit string) string {
@@ -905,9 +956,15 @@ func (d *diag) cookies() {
 		for _, c := range expired {
 			names = append(names, fmt.Sprintf("%s (expired %s)", Sanitize(c.Name), c.Expires.UTC().Format("2006-01-02 15:04 UTC")))
 		}
-		d.add(Finding{ID: "cookie-expired", Severity: SevError, Title: "Your saved login cookie has expired",
+		f := Finding{ID: "cookie-expired", Severity: SevError, Title: "Your saved login cookie has expired",
 			Detail:   "The cookie file has cookies for this site that have expired, so they were not sent: " + strings.Join(names, ", ") + ". Log in again in the browser and export the cookies anew.",
-			Evidence: "cookie file: " + Sanitize(strings.Join(names, "; ")), Steps: []int{StepRelogin, StepCookies}})
+			Evidence: "cookie file: " + Sanitize(strings.Join(names, "; ")), Steps: []int{StepRelogin, StepCookies}}
+		if ex.Facts.Source == "har" {
+			f.Title = "Your login cookie had expired"
+			f.Detail = "The site set cookies earlier in this recording that had expired by the time of this request, so the browser no longer sent them: " + strings.Join(names, ", ") + ". The session is over: log out and back in."
+			f.Evidence = "cookies set earlier in the HAR: " + Sanitize(strings.Join(names, "; "))
+		}
+		d.add(f)
 		return
 	}
 	last := ex.Last()
@@ -982,7 +1039,8 @@ func (d *diag) intermediaries() {
 			break
 		}
 	}
-	if last.Status == 511 {
+	if last.Status == http.StatusNetworkAuthenticationRequired {
+		d.forced = StepSecurity
 		d.add(Finding{ID: "captive-portal", Severity: SevError, Title: "The network wants you to sign in",
 			Detail: "This network (hotel, airport, guest Wi-Fi) requires signing in on its own page before anything else works. Open any web page in a browser to get its sign-in page.",
 			Steps:  []int{StepSecurity}})
@@ -1032,12 +1090,14 @@ func (d *diag) local() {
 }
 
 func isLoopback(host string) bool {
-	h := strings.Trim(strings.ToLower(host), "[]")
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return true
-	}
+	h := strings.ToLower(host)
+	// Split off a port first: "localhost:8080" is loopback too.
 	if hst, _, err := net.SplitHostPort(h); err == nil {
 		h = hst
+	}
+	h = strings.Trim(h, "[]")
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
 	}
 	ip := net.ParseIP(h)
 	return ip != nil && ip.IsLoopback()

@@ -40,7 +40,7 @@ type CheckJSON struct {
 // ChallengeJSON is one challenge in the JSON document.
 type ChallengeJSON struct {
 	Scheme  string            `json:"scheme"`
-	Token68 string            `json:"token68,omitempty"`
+	Token68 string            `json:"token68"`
 	Params  map[string]string `json:"params"`
 }
 
@@ -49,7 +49,7 @@ type HopJSON struct {
 	URL                string           `json:"url"`
 	Method             string           `json:"method"`
 	Status             int              `json:"status"`
-	Location           string           `json:"location,omitempty"`
+	Location           string           `json:"location"`
 	CredentialsSent    []CredentialJSON `json:"credentials_sent"`
 	CredentialsDropped []DropJSON       `json:"credentials_dropped"`
 	RemoteAddr         string           `json:"remote_addr,omitempty"`
@@ -149,7 +149,6 @@ func (r *Result) JSON() CheckJSON {
 		Challenges:      challengesJSON(d.Challenges, red),
 		ProxyChallenges: challengesJSON(d.ProxyChallenges, red),
 		Redirects:       []HopJSON{},
-		Findings:        d.Findings,
 		Steps:           d.Steps,
 		TimingsMS:       timingsJSON(ex.TotalTimings()),
 		ClockSkewSecs:   int64(d.Skew / time.Second),
@@ -159,8 +158,12 @@ func (r *Result) JSON() CheckJSON {
 		Notes:           []string{},
 		CheckedAt:       ex.Facts.Now.UTC(),
 	}
-	if out.Findings == nil {
-		out.Findings = []Finding{}
+	// Findings pass through the document's redactor too: it also knows the
+	// request's secrets (the password as typed, cookie values).
+	out.Findings = make([]Finding, 0, len(d.Findings))
+	for _, f := range d.Findings {
+		f.Title, f.Detail, f.Evidence = red.Text(f.Title), red.Text(f.Detail), red.Text(f.Evidence)
+		out.Findings = append(out.Findings, f)
 	}
 	if len(ex.Hops) > 0 {
 		out.URL = red.URL(ex.Hops[0].URL)
@@ -177,9 +180,6 @@ func (r *Result) JSON() CheckJSON {
 	for _, h := range ex.Hops {
 		hj := HopJSON{URL: red.URL(h.URL), Method: h.Method, Status: h.Status, Location: red.URL(h.Location),
 			CredentialsSent: []CredentialJSON{}, CredentialsDropped: []DropJSON{}, RemoteAddr: Sanitize(h.RemoteAddr), TimingsMS: timingsJSON(h.Timings)}
-		if h.Location == "" {
-			hj.Location = ""
-		}
 		for _, c := range h.Sent {
 			hj.CredentialsSent = append(hj.CredentialsSent, CredentialJSON{Kind: c.Kind, Name: Sanitize(c.Name), Value: maskedValue(c)})
 		}

@@ -18,9 +18,14 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
+
+// ProxyDirect as Request.Proxy sends the request without any proxy, whatever
+// the environment says.
+const ProxyDirect = "direct"
 
 // MaxBody is the most of any response body that is kept.
 const MaxBody = 64 << 10
@@ -81,6 +86,17 @@ type prepared struct {
 	facts   Facts
 	timeout time.Duration
 	maxHops int
+	proxy   *url.URL // from Request.Proxy; nil means the environment's
+}
+
+// parseProxy parses a proxy as curl's -x takes it: a URL, or host:port
+// meaning an http proxy.
+func parseProxy(raw string) (*url.URL, error) {
+	s := strings.TrimSpace(raw)
+	if !strings.Contains(s, "://") {
+		s = "http://" + s
+	}
+	return url.Parse(s)
 }
 
 // ParseURL checks that raw is an absolute http or https URL with a host and
@@ -167,15 +183,12 @@ func prepare(req Request) (*prepared, error) {
 	default:
 		p.maxHops = req.MaxRedirects
 	}
-	if req.Proxy != "" {
-		pu, err := url.Parse(req.Proxy)
+	if req.Proxy == ProxyDirect {
+		p.facts.ProxySource = "none (direct, on purpose)"
+	} else if req.Proxy != "" {
+		pu, err := parseProxy(req.Proxy)
 		if err != nil || pu.Host == "" {
-			if err == nil {
-				pu, err = url.Parse("http://" + req.Proxy)
-			}
-			if err != nil || pu.Host == "" {
-				return nil, Inputf("proxy %q is not a valid URL", Sanitize(req.Proxy))
-			}
+			return nil, Inputf("proxy %q is not a valid URL", Sanitize(req.Proxy))
 		}
 		switch pu.Scheme {
 		case "http", "https", "socks5", "socks5h":
@@ -183,6 +196,7 @@ func prepare(req Request) (*prepared, error) {
 			return nil, Inputf("proxy %q: fix401 supports http, https and socks5 proxies", Sanitize(req.Proxy))
 		}
 		p.facts.Proxy, p.facts.ProxySource = pu.Redacted(), "--proxy"
+		p.proxy = pu
 	}
 
 	// Credentials in the URL become Basic credentials, as curl does.
@@ -293,7 +307,11 @@ func CredentialsOf(h http.Header, u *url.URL) []Credential {
 			switch {
 			case strings.EqualFold(name, "Cookie"):
 				for _, c := range ParseCookieString(v) {
-					out = append(out, Credential{Kind: CredCookie, Name: c.Name, Value: c.Value})
+					name := c.Name
+					if name == "" {
+						name = "(unnamed)"
+					}
+					out = append(out, Credential{Kind: CredCookie, Name: name, Value: c.Value})
 				}
 			case isCredentialHeader(name):
 				out = append(out, Credential{Kind: credKindOf(name, v), Name: http.CanonicalHeaderKey(name), Value: v})
@@ -344,6 +362,13 @@ func (p *prepared) secrets() []string {
 	if p.req.Password != "" {
 		s = append(s, p.req.Password)
 	}
+	// The proxy's password, as given and as the Basic value Go sends to
+	// the proxy (a proxy may forward it and the site echo it).
+	if p.proxy != nil && p.proxy.User != nil {
+		if pass, ok := p.proxy.User.Password(); ok && pass != "" {
+			s = append(s, pass, basicValue(p.proxy.User.Username(), pass))
+		}
+	}
 	return s
 }
 
@@ -379,9 +404,15 @@ func (r *Runner) exchange(ctx context.Context, p *prepared) Exchange {
 
 	ex := Exchange{Facts: p.facts, Notes: p.req.Notes}
 	ex.Facts.Source = "live"
+	ex.Facts.Secrets = p.secrets()
 	ex.Facts.Hosts = LookupHosts(r.hostsFile(), p.url.Hostname())
 
-	var proxyConnect *http.Response
+	// proxyConnect is the proxy's refusal of a CONNECT, recorded on the
+	// dial goroutine (which can outlive client.Do), hence the mutex.
+	var (
+		proxyMu      sync.Mutex
+		proxyConnect *http.Response
+	)
 	tr := &http.Transport{
 		Proxy:                  http.ProxyFromEnvironment,
 		DisableKeepAlives:      true, // a DNS fix must show in the next re-test
@@ -394,7 +425,9 @@ func (r *Runner) exchange(ctx context.Context, p *prepared) Exchange {
 			if res.StatusCode != http.StatusOK {
 				c := *res
 				c.Body = nil
+				proxyMu.Lock()
 				proxyConnect = &c
+				proxyMu.Unlock()
 			}
 			return nil
 		},
@@ -405,12 +438,10 @@ func (r *Runner) exchange(ctx context.Context, p *prepared) Exchange {
 	} else {
 		tr.DialContext = (&net.Dialer{Timeout: p.timeout}).DialContext
 	}
-	if p.req.Proxy != "" {
-		pu, err := url.Parse(p.req.Proxy)
-		if err != nil || pu.Host == "" {
-			pu, _ = url.Parse("http://" + p.req.Proxy)
-		}
-		tr.Proxy = http.ProxyURL(pu)
+	if p.req.Proxy == ProxyDirect {
+		tr.Proxy = nil
+	} else if p.proxy != nil {
+		tr.Proxy = http.ProxyURL(p.proxy)
 	} else if pu, err := http.ProxyFromEnvironment(&http.Request{URL: p.url}); err == nil && pu != nil {
 		ex.Facts.Proxy, ex.Facts.ProxySource = pu.Redacted(), "environment ("+proxyEnvName(p.url.Scheme)+")"
 	}
@@ -420,7 +451,9 @@ func (r *Runner) exchange(ctx context.Context, p *prepared) Exchange {
 	}
 	jar, _ := cookiejar.New(nil)
 
-	first := CredentialsOf(p.header, p.url)
+	// first is what the first hop carried, cookies from the person's cookie
+	// list included; it is set once that hop is sent.
+	var first []Credential
 	firstHost := p.url.Hostname()
 	cur := p.url
 	method := p.method
@@ -441,6 +474,9 @@ func (r *Runner) exchange(ctx context.Context, p *prepared) Exchange {
 			fileCookies = filterScoped(fileCookies)
 		}
 		jc := jar.Cookies(cur)
+		if h.Get("Cookie") != "" {
+			fileCookies = nil // as curl: a Cookie header given by hand wins over -b
+		}
 		if c := cookieLine(fileCookies, jc); c != "" {
 			if old := h.Get("Cookie"); old != "" {
 				c = old + "; " + c
@@ -449,11 +485,16 @@ func (r *Runner) exchange(ctx context.Context, p *prepared) Exchange {
 		}
 		hop := r.send(ctx, client, method, cur, h, body, now)
 		hop.Sent = CredentialsOf(hop.RequestHeader, cur)
-		if hopN > 0 {
+		if hopN == 0 {
+			first = hop.Sent
+		} else {
 			hop.Dropped = dropsOf(first, hop.Sent, dropped)
 		}
-		if hop.Status == 0 && proxyConnect != nil {
-			hop.Status, hop.Proto, hop.Header = proxyConnect.StatusCode, proxyConnect.Proto, proxyConnect.Header
+		proxyMu.Lock()
+		pc := proxyConnect
+		proxyMu.Unlock()
+		if hop.Status == 0 && pc != nil {
+			hop.Status, hop.Proto, hop.Header = pc.StatusCode, pc.Proto, pc.Header
 			hop.Failure = nil
 		}
 		ex.Hops = append(ex.Hops, hop.Hop)
@@ -467,16 +508,10 @@ func (r *Runner) exchange(ctx context.Context, p *prepared) Exchange {
 
 		// Answer a Digest challenge once (twice when the nonce was stale).
 		if hop.Status == http.StatusUnauthorized && p.req.HasUser && digestTries < 2 {
-			if ch, ok := findChallenge(ParseChallenges(hop.Header.Values("Www-Authenticate")), "Digest"); ok {
-				sentDigest := strings.HasPrefix(strings.ToLower(h.Get("Authorization")), "digest ")
-				if !sentDigest || DigestStale(ch) {
-					uri := cur.RequestURI()
-					if v, err := DigestAuthorization(ch, method, uri, p.req.User, p.req.Password, NewCnonce(), 1); err == nil {
-						header.Set("Authorization", v)
-						digestTries++
-						continue
-					}
-				}
+			if v, ok := answerDigest(hop.Header.Values("Www-Authenticate"), h.Get("Authorization"), method, cur.RequestURI(), p.req.User, p.req.Password); ok {
+				header.Set("Authorization", v)
+				digestTries++
+				continue
 			}
 		}
 		if !isRedirect(hop.Status) || hop.Location == "" {
@@ -632,6 +667,22 @@ func isRedirect(status int) bool {
 	return false
 }
 
+// answerDigest answers the first Digest challenge whose algorithm fix401
+// supports, unless the request already answered one and the server did not
+// say its nonce was stale (then the password is wrong).
+func answerDigest(lines []string, sent, method, uri, user, pass string) (string, bool) {
+	sentDigest := strings.HasPrefix(strings.ToLower(strings.TrimSpace(sent)), "digest ")
+	for _, ch := range ParseChallenges(lines) {
+		if !ch.Is("Digest") || (sentDigest && !DigestStale(ch)) {
+			continue
+		}
+		if v, err := DigestAuthorization(ch, method, uri, user, pass, NewCnonce(), 1); err == nil {
+			return v, true
+		}
+	}
+	return "", false
+}
+
 func findChallenge(cs []Challenge, scheme string) (Challenge, bool) {
 	for _, c := range cs {
 		if c.Is(scheme) {
@@ -666,43 +717,84 @@ func (r *Runner) send(ctx context.Context, client *http.Client, method string, u
 	}
 	hop.RequestHeader = hr.Header
 
-	var t0, dnsStart, connStart, tlsStart, wrote, firstByte time.Time
+	// The trace callbacks run on the transport's dial, write and read
+	// goroutines, which can outlive client.Do (a dial still going when the
+	// deadline hits). They record into tr under mu; send copies it into the
+	// hop under mu and stops recording when it is done.
+	var (
+		mu                                          sync.Mutex
+		tr                                          Timings
+		remote                                      string
+		dnsStart, connStart, tlsStart, wrote, first time.Time
+		finished                                    bool
+	)
+	at := func(f func()) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !finished {
+			f()
+		}
+	}
 	trace := &httptrace.ClientTrace{
-		DNSStart: func(httptrace.DNSStartInfo) { dnsStart = time.Now() },
+		DNSStart: func(httptrace.DNSStartInfo) { at(func() { dnsStart = time.Now() }) },
 		DNSDone: func(httptrace.DNSDoneInfo) {
-			if !dnsStart.IsZero() {
-				hop.Timings.DNS = time.Since(dnsStart)
-			}
+			at(func() {
+				if !dnsStart.IsZero() {
+					tr.DNS = time.Since(dnsStart)
+				}
+			})
 		},
 		ConnectStart: func(string, string) {
-			if connStart.IsZero() {
-				connStart = time.Now()
-			}
+			at(func() {
+				if connStart.IsZero() {
+					connStart = time.Now()
+				}
+			})
 		},
 		ConnectDone: func(_, _ string, err error) {
-			if err == nil && !connStart.IsZero() {
-				hop.Timings.Connect = time.Since(connStart)
-			}
+			at(func() {
+				if err == nil && !connStart.IsZero() {
+					tr.Connect = time.Since(connStart)
+				}
+			})
 		},
-		TLSHandshakeStart: func() { tlsStart = time.Now() },
+		TLSHandshakeStart: func() { at(func() { tlsStart = time.Now() }) },
 		TLSHandshakeDone: func(tls.ConnectionState, error) {
-			if !tlsStart.IsZero() {
-				hop.Timings.TLS = time.Since(tlsStart)
-			}
+			at(func() {
+				if !tlsStart.IsZero() {
+					tr.TLS = time.Since(tlsStart)
+				}
+			})
 		},
 		GotConn: func(info httptrace.GotConnInfo) {
 			if info.Conn != nil {
-				hop.RemoteAddr = info.Conn.RemoteAddr().String()
+				addr := info.Conn.RemoteAddr().String()
+				at(func() { remote = addr })
 			}
 		},
-		WroteRequest:         func(httptrace.WroteRequestInfo) { wrote = time.Now() },
-		GotFirstResponseByte: func() { firstByte = time.Now() },
+		WroteRequest:         func(httptrace.WroteRequestInfo) { at(func() { wrote = time.Now() }) },
+		GotFirstResponseByte: func() { at(func() { first = time.Now() }) },
+	}
+	// collect moves what the trace recorded into the hop, once.
+	collect := func(end time.Time) {
+		mu.Lock()
+		defer mu.Unlock()
+		finished = true
+		total := hop.Timings.Total
+		hop.Timings, hop.RemoteAddr = tr, remote
+		hop.Timings.Total = total
+		if !wrote.IsZero() && !first.IsZero() {
+			hop.Timings.Server = first.Sub(wrote)
+			hop.Timings.Transfer = end.Sub(first)
+		}
 	}
 	hr = hr.WithContext(httptrace.WithClientTrace(ctx, trace))
-	t0 = time.Now()
+	t0 := time.Now()
 	resp, err := client.Do(hr)
 	if err != nil {
 		hop.Timings.Total = time.Since(t0)
+		collect(time.Now())
+		hop.Timings.Server, hop.Timings.Transfer = 0, 0
 		hop.Failure = classify(ctx, err)
 		return hop
 	}
@@ -721,11 +813,8 @@ func (r *Runner) send(ctx context.Context, client *http.Client, method string, u
 	}
 	hop.Body = buf.Bytes()
 	end := time.Now()
-	if !wrote.IsZero() && !firstByte.IsZero() {
-		hop.Timings.Server = firstByte.Sub(wrote)
-		hop.Timings.Transfer = end.Sub(firstByte)
-	}
 	hop.Timings.Total = end.Sub(t0)
+	collect(end)
 	return hop
 }
 
@@ -750,16 +839,19 @@ func classify(ctx context.Context, err error) *Failure {
 		f.Kind = FailTimeout
 	case errors.Is(err, context.Canceled):
 		f.Kind, f.Message = FailOther, "cancelled"
+	case strings.Contains(msg, "proxyconnect") || strings.Contains(msg, "socks connect"):
+		// Before the DNS and refused cases: those errors are the proxy's,
+		// not the site's.
+		f.Kind = FailProxy
 	case errors.As(err, &dnsErr):
 		f.Kind = FailDNS
 	case errors.Is(err, syscall.ECONNREFUSED):
 		f.Kind = FailRefused
 	case errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &certInvalid), errors.As(err, &verifyErr):
 		f.Kind = FailTLSUntrusted
-	case errors.As(err, &recErr), errors.As(err, &alert), strings.Contains(msg, "tls:"):
+	case errors.As(err, &recErr), errors.As(err, &alert), strings.Contains(msg, "tls:"),
+		strings.Contains(msg, "server gave HTTP response to HTTPS client"):
 		f.Kind = FailTLS
-	case strings.Contains(msg, "proxyconnect") || strings.Contains(msg, "socks connect"):
-		f.Kind = FailProxy
 	case errors.As(err, &netErr) && netErr.Timeout():
 		f.Kind = FailTimeout
 	}

@@ -42,7 +42,8 @@ type Request struct {
 	CookieFile string
 	// Body is sent as is.
 	Body string
-	// Proxy is a proxy URL; empty means the environment's proxy settings.
+	// Proxy is a proxy URL; empty means the environment's proxy settings,
+	// and ProxyDirect means no proxy at all (a re-test that bypasses one).
 	Proxy string
 	// Insecure skips TLS certificate verification (curl's -k).
 	Insecure bool
@@ -195,6 +196,10 @@ type Facts struct {
 	Source string
 	// Sanitized is set for a HAR exported without cookies and headers.
 	Sanitized bool
+	// Secrets are further values to hide that no hop shows as a
+	// credential, such as the proxy's password. They are never written
+	// anywhere.
+	Secrets []string `json:"-"`
 }
 
 // Exchange is everything recorded for one check: the hops in order, the

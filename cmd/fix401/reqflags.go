@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -87,11 +88,12 @@ func (f *requestFlags) build(fs *pflag.FlagSet, rawURL string, stdin io.Reader, 
 			if n, found := strings.CutSuffix(h, ";"); found {
 				name, value = n, "" // curl's "Name;" sends an empty header
 			} else {
-				return req, usagef("header %q has no colon: write it as \"Name: value\"", probe.Sanitize(h))
+				// Never echo the header: it may be a credential.
+				return req, usagef("a header has no colon (it starts with %q): write it as \"Name: value\"", headerStart(h))
 			}
 		}
 		if strings.TrimSpace(name) == "" {
-			return req, usagef("header %q has no name before the colon", probe.Sanitize(h))
+			return req, usagef("a header has no name before the colon: write it as \"Name: value\"")
 		}
 		req.Headers = append(req.Headers, probe.Field{Name: strings.TrimSpace(name), Value: strings.TrimLeft(value, " \t")})
 	}
@@ -111,9 +113,9 @@ func (f *requestFlags) build(fs *pflag.FlagSet, rawURL string, stdin io.Reader, 
 	if changed("data") {
 		body := f.data
 		if name, ok := strings.CutPrefix(body, "@"); ok {
-			b, err := os.ReadFile(name)
+			b, err := readBounded(name, probe.MaxBodyFile)
 			if err != nil {
-				return req, usagef("--data @%s: %v", probe.Sanitize(name), unwrapPathError(err))
+				return req, usagef("--data @%s: %v", probe.Sanitize(name), err)
 			}
 			body = string(b)
 		}
@@ -159,11 +161,36 @@ func askPassword(user string, stdin io.Reader, prompt io.Writer) (string, error)
 	return string(b), nil
 }
 
-func unwrapPathError(err error) error {
-	var pe *os.PathError
-	if e, ok := err.(*os.PathError); ok {
-		pe = e
-		return pe.Err
+// headerStart is the first word of a header argument, at most 20
+// characters, enough to say which header is meant without showing a value.
+func headerStart(h string) string {
+	w, _, _ := strings.Cut(strings.TrimSpace(h), " ")
+	if r := []rune(w); len(r) > 20 {
+		w = string(r[:20]) + "…"
 	}
-	return err
+	return probe.Sanitize(w)
+}
+
+// readBounded reads a regular file of at most limit bytes.
+func readBounded(name string, limit int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return nil, pe.Err
+		}
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file")
+	}
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("larger than %d MiB", limit>>20)
+	}
+	return b, nil
 }
