@@ -69,7 +69,7 @@ func ExplainChallenges(cs []probe.Challenge) []string {
 		if r := c.Param("realm"); r != "" {
 			line += fmt.Sprintf(" (it calls the protected area %q)", probe.Sanitize(r))
 		}
-		out = append(out, line)
+		out = append(out, line+".")
 		if e := c.Param("error_description"); e != "" {
 			out = append(out, "  It says: "+probe.Sanitize(e))
 		} else if e := c.Param("error"); e != "" {
@@ -82,17 +82,17 @@ func ExplainChallenges(cs []probe.Challenge) []string {
 func explainScheme(c probe.Challenge) string {
 	switch {
 	case c.Is("Basic"):
-		return "Basic: a user name and password, sent with every request."
+		return "Basic: a user name and password, sent with every request"
 	case c.Is("Digest"):
-		return "Digest: a user name and password, proven without sending the password itself."
+		return "Digest: a user name and password, proven without sending the password itself"
 	case c.Is("Bearer"):
-		return "Bearer: an access token, a long code an app or site gives you after you sign in."
+		return "Bearer: an access token, a long code an app or site gives you after you sign in"
 	case c.Is("Negotiate"), c.Is("NTLM"), c.Is("Nego2"):
-		return probe.Sanitize(c.Scheme) + ": your Windows or company sign-in, which browsers send by themselves on company networks."
+		return probe.Sanitize(c.Scheme) + ": your Windows or company sign-in, which browsers send by themselves on company networks"
 	case c.Is("DPoP"):
-		return "DPoP: an access token tied to a key on your device."
+		return "DPoP: an access token tied to a key on your device"
 	}
-	return "\"" + probe.Sanitize(c.Scheme) + "\": the site's own kind of login."
+	return "\"" + probe.Sanitize(c.Scheme) + "\": the site's own kind of login"
 }
 
 // Ago spells a duration out roughly: "3 hours", "5 minutes", "40 seconds".

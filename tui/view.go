@@ -421,7 +421,7 @@ func (m Model) viewDiagnosis(d *doc) {
 	if snap.Status == 401 || len(diag.Challenges) > 0 {
 		d.blank()
 		for _, l := range steps.ExplainChallenges(diag.Challenges) {
-			d.para(st.Text, l)
+			d.auto(st.Text, l)
 		}
 	}
 	if len(diag.Findings) > 0 {

@@ -67,8 +67,8 @@ func wizardEnv() steps.Env {
 	return steps.Env{GOOS: runtime.GOOS, Browser: os.Getenv("BROWSER"), Getenv: os.Getenv}
 }
 
-// isTerminal reports whether r or w is a terminal.
-func isTerminal(f any) bool {
+// isTTY reports whether a reader or writer is a terminal.
+func isTTY(f any) bool {
 	file, ok := f.(*os.File)
 	return ok && term.IsTerminal(int(file.Fd()))
 }
@@ -84,7 +84,7 @@ func runUI(cmd *cobra.Command, cfg tui.Config, plain bool) error {
 	}
 	cfg.Context = ctx
 	in, out := cmd.InOrStdin(), cmd.OutOrStdout()
-	if !isTerminal(in) || !isTerminal(out) {
+	if !isTTY(in) || !isTTY(out) {
 		plain = true
 	}
 	var outcome tui.Outcome
