@@ -94,12 +94,17 @@ type Effect struct {
 	Host    string
 	Step    int
 	Action  Action
+	// Refresh is what an EffectRefresh refreshes with.
+	Refresh probe.RefreshConfig
 }
 
 // Apply is the one transition function: it moves the session on by ev and
 // returns the effects to run. Events that make no sense in the current
 // phase are ignored.
 func (s *Session) Apply(ev Event) []Effect {
+	if effs, ok := s.applySupport(ev); ok {
+		return effs
+	}
 	switch ev := ev.(type) {
 	case Probed:
 		if ev.Seq != s.seq || !s.Phase.Busy() {
@@ -329,6 +334,9 @@ func (s *Session) finishCheck(ev Probed) []Effect {
 	}
 	res := ev.Result
 	s.addSecrets(res.Request)
+	if initial && s.resume != nil {
+		return s.finishResume(res)
+	}
 	if initial {
 		s.Initial, s.Last = res, res
 		s.Order = NormalizeOrder(res.Diagnosis.Steps)

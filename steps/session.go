@@ -153,6 +153,8 @@ type Session struct {
 	DNS DNSAnswer
 	// Redactor hides every secret the session has seen.
 	Redactor *probe.Redactor
+	// Support holds the report, saved-state and OAuth parts (support.go).
+	Support
 
 	seq        int    // sequence number of the running check
 	retestFor  int    // the step a running re-test belongs to (0: none)
