@@ -190,7 +190,6 @@ func (s *Session) Step(n int) Step {
 			st.Fields = []Field{tokenField("Fresh token")}
 			st.Instructions = append(st.Instructions, "Paste the fresh token below and press enter to re-test with it.")
 		}
-		s.oauthStep(&st)
 	case 4:
 		s.step4(&st)
 	case 5:
@@ -213,15 +212,14 @@ func (s *Session) Step(n int) Step {
 			"Ask them whether your account is active and allowed to use this address, and whether anything changed on their side.",
 		}
 		st.Info = s.Report()
-		s.contactStep(&st)
 		st.Judge = "Press enter when they have answered (or changed something) to re-test."
 	case 10:
 		s.step10(&st)
-		s.oauthStep(&st)
 	}
 	if s.Env.Actions != nil {
 		st.Actions = append(st.Actions, s.Env.Actions(n)...)
 	}
+	s.supportStep(&st)
 	return st
 }
 

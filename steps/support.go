@@ -276,6 +276,18 @@ func (s *Session) Contacts() []probe.Contact {
 	return out
 }
 
+// supportStep adds the support features to the steps they belong to:
+// the OAuth refresh to steps 3 and 10, the contacts to step 9. Their
+// actions come after the step's own.
+func (s *Session) supportStep(st *Step) {
+	switch st.Number {
+	case 3, 10:
+		s.oauthStep(st)
+	case 9:
+		s.contactStep(st)
+	}
+}
+
 // contactStep adds the contacts to step 9, and the offer to look the
 // site's security.txt up.
 func (s *Session) contactStep(st *Step) {
