@@ -368,3 +368,43 @@ func LoadRecord(path string) (Record, error) {
 	}
 	return rec, nil
 }
+
+// ReportFileName is the default name of a session's report.
+func ReportFileName(id string) string { return "fix401-report-" + safeID(id) + ".md" }
+
+// WriteReport writes a report where asked: to path when given (JSON for a
+// .json name, Markdown otherwise), else into the store's report directory
+// (created 0700), falling back to the system's temporary directory when
+// that cannot be written. It returns where the report went, and, when a
+// fallback was used, why the first place failed.
+func WriteReport(rep SupportReport, path string, st *Store) (written string, fallback string, err error) {
+	if path != "" {
+		data, err := EncodeReport(rep, path)
+		if err != nil {
+			return "", "", err
+		}
+		return path, "", WriteFileAtomic(path, data)
+	}
+	name := ReportFileName(rep.Session.ID)
+	data, err := EncodeReport(rep, name)
+	if err != nil {
+		return "", "", err
+	}
+	if st != nil {
+		dir := st.ReportDir()
+		p := filepath.Join(dir, name)
+		err := os.MkdirAll(dir, 0o700)
+		if err == nil {
+			err = WriteFileAtomic(p, data)
+		}
+		if err == nil {
+			return p, "", nil
+		}
+		fallback = PlainFileError(err)
+	}
+	p := filepath.Join(os.TempDir(), name)
+	if err := WriteFileAtomic(p, data); err != nil {
+		return "", fallback, err
+	}
+	return p, fallback, nil
+}

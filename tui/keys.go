@@ -18,6 +18,8 @@ type KeyMap struct {
 	Yes       key.Binding
 	No        key.Binding
 	Tech      key.Binding
+	Report    key.Binding
+	Copy      key.Binding
 	Help      key.Binding
 	Up        key.Binding
 	Down      key.Binding
@@ -40,6 +42,8 @@ func DefaultKeyMap() KeyMap {
 		Yes:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "it works")),
 		No:        key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "still fails")),
 		Tech:      key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "technical detail")),
+		Report:    key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "write the support report")),
+		Copy:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy the report's summary")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
 		Up:        key.NewBinding(key.WithKeys("up", "k", "pgup"), key.WithHelp("↑/pgup", "scroll up")),
 		Down:      key.NewBinding(key.WithKeys("down", "j", "pgdown", "space"), key.WithHelp("↓/pgdn", "scroll down")),
@@ -59,7 +63,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Continue, k.Retest, k.Skip, k.Back, k.Jump},
 		{k.NextField, k.PrevField, k.Leave, k.Yes, k.No},
-		{k.Tech, k.Up, k.Down, k.Help},
+		{k.Tech, k.Report, k.Copy, k.Up, k.Down, k.Help},
 		{k.Quit, k.ForceQuit, k.Suspend},
 	}
 }

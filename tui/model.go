@@ -47,6 +47,9 @@ type Config struct {
 	Now func() time.Time
 	// Dark is the initial background guess, until the terminal answers.
 	Dark bool
+	// Support configures the saved session, reports, the clipboard and
+	// the OAuth refresh (report.go).
+	Support Support
 }
 
 // Outcome is how a wizard run ended.
@@ -61,6 +64,8 @@ type Outcome struct {
 	Before, After steps.Snapshot
 	// Summary is a few plain lines to print after the program ends.
 	Summary []string
+	// Session is the session as it ended, for the final report.
+	Session *steps.Session
 }
 
 // Model is the wizard's one Bubble Tea model.
@@ -95,6 +100,8 @@ type Model struct {
 
 	quitting    bool
 	interrupted bool
+
+	sup *supportState // saving and reports (report.go)
 }
 
 // New builds the model. With a URL in cfg.Request the first check starts as
@@ -127,6 +134,7 @@ func New(cfg Config) Model {
 		focus:   -1,
 	}
 	m.spinner = spinner.New(spinner.WithSpinner(spinner.MiniDot))
+	m.initSupport()
 	m.setStyles(cfg.Dark)
 	m.syncScreen()
 	m.syncKeys()
@@ -155,7 +163,7 @@ func (m Model) Outcome() Outcome { return outcomeOf(m.sess, m.interrupted) }
 
 func outcomeOf(s *steps.Session, interrupted bool) Outcome {
 	o := Outcome{Resolved: s.Resolved(), Interrupted: interrupted, FixedBy: s.FixedBy,
-		Before: steps.Snap(s.Initial), After: steps.Snap(s.Last)}
+		Before: steps.Snap(s.Initial), After: steps.Snap(s.Last), Session: s}
 	url := s.Redactor.URL(s.Request.URL)
 	switch {
 	case interrupted:
@@ -198,6 +206,10 @@ func (m *Model) runEffects(effs []steps.Effect) tea.Cmd {
 			cmds = append(cmds, m.resolveCmd(e.Host))
 		case steps.EffectAction:
 			cmds = append(cmds, m.actionCmd(e), m.spinner.Tick)
+		default:
+			if isSupportEffect(e) {
+				cmds = append(cmds, m.supportEffectCmd(e), m.spinner.Tick)
+			}
 		}
 	}
 	return tea.Batch(cmds...)

@@ -57,6 +57,7 @@ func (p *plain) run() (Outcome, error) {
 			return outcomeOf(p.s, true), err
 		}
 		effs = nil
+		p.persist()
 		p.show()
 		switch p.s.Phase {
 		case steps.PhaseResolved:
@@ -103,6 +104,12 @@ func (p *plain) runEffects(effs []steps.Effect) error {
 			p.printf("%s …\n", e.Action.Label)
 			o, err := e.Action.Run(p.ctx)
 			more = p.s.Apply(steps.ActionDone{Step: e.Step, Label: e.Action.Label, Output: o, Err: err})
+		default:
+			if isSupportEffect(e) {
+				if ev := supportEffect(p.ctx, p.m.cfg.Support, e); ev != nil {
+					more = p.s.Apply(ev)
+				}
+			}
 		}
 		effs = append(effs, more...)
 	}
@@ -136,7 +143,8 @@ func trimBlank(ls []string) []string {
 const plainHelp = `Commands: enter = continue (start, "I did it, re-test", next step)
   r re-test now · s skip step · b back · 1–10 jump to a step · f fill in the form
   a (or a1, a2…) let fix401 do the action · y / n answer the question
-  t technical detail · ? this help · q quit`
+  t technical detail · w write the support report · c copy its summary
+  ? this help · q quit`
 
 // ask reads the next answer and turns it into an event.
 func (p *plain) ask() (steps.Event, bool, error) {
@@ -179,6 +187,9 @@ func (p *plain) ask() (steps.Event, bool, error) {
 		for _, l := range p.s.Technical() {
 			p.printf("%s\n", l)
 		}
+		return nil, false, nil
+	case cmd == "w" || cmd == "c":
+		p.report(cmd == "c")
 		return nil, false, nil
 	case cmd == "r":
 		return steps.RetestNow{}, false, nil

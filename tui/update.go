@@ -20,10 +20,16 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = tea.Batch(cmd, c)
 	}
 	m.syncKeys()
+	if c := m.persist(msg); c != nil {
+		cmd = tea.Batch(cmd, c)
+	}
 	return m, cmd
 }
 
 func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
+	if mm, cmd, ok := m.updateSupport(msg); ok {
+		return mm, cmd
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -120,6 +126,9 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		}
 	}
 
+	if mm, cmd, ok := m.supportKey(msg); ok {
+		return mm, cmd
+	}
 	switch {
 	case m.showTech && (key.Matches(msg, k.Back) || key.Matches(msg, k.Tech)):
 		m.showTech = false
@@ -257,7 +266,7 @@ func (m Model) fields() []steps.Field {
 func (m Model) screenKey() string {
 	switch m.sess.Phase {
 	case steps.PhaseStep:
-		return fmt.Sprintf("step-%d", m.sess.Current)
+		return fmt.Sprintf("step-%d%s", m.sess.Current, m.sess.FormKey())
 	case steps.PhaseResult:
 		return fmt.Sprintf("result-%d", len(m.sess.History))
 	}
@@ -396,4 +405,5 @@ func (m *Model) syncKeys() {
 	k.Up.SetEnabled(!field)
 	k.Down.SetEnabled(!field)
 	k.Quit.SetEnabled(!field)
+	m.syncSupportKeys()
 }

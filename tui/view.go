@@ -307,6 +307,11 @@ func (m Model) mainLines(w int) ([]string, int) {
 		m.viewTech(d)
 		return d.lines, -1
 	}
+	if m.sup != nil && m.sup.overlay {
+		m.viewSupport(d)
+		return d.lines, -1
+	}
+	m.viewSupportMessages(d)
 	switch m.sess.Phase {
 	case steps.PhaseURL:
 		m.viewURL(d)
@@ -622,7 +627,7 @@ func (m Model) viewAllTried(d *doc) {
 		d.auto(st.Text, l)
 	}
 	d.blank()
-	d.para(st.Subtle, "Press a step number to try one again, or enter to finish.")
+	d.para(st.Subtle, "Press w to write the full support report to send (c copies its summary), a step number to try one again, or enter to finish.")
 }
 
 func (m Model) viewTech(d *doc) {
