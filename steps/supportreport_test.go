@@ -214,8 +214,24 @@ func TestSupportReportFromRealUnauthorized(t *testing.T) {
 	// The JSON form validates against the documented schema, and holds
 	// the same parts.
 	schema := loadSchema(t, filepath.Join("..", "docs", "report.schema.json"))
-	if errs := schema.validate(js); len(errs) > 0 {
+	if errs := schema.Validate(js); len(errs) > 0 {
 		t.Errorf("the JSON report breaks docs/report.schema.json:\n%s", strings.Join(errs, "\n"))
+	}
+	// The validation has teeth: a report that lacks a part, has one too
+	// many or a value out of its set fails.
+	for name, mutate := range map[string]func(m map[string]any){
+		"no retests":    func(m map[string]any) { delete(m, "retests") },
+		"unknown field": func(m map[string]any) { m["password"] = "x" },
+		"bad state":     func(m map[string]any) { m["steps"].([]any)[0].(map[string]any)["state"] = "bogus" },
+		"bad step":      func(m map[string]any) { m["first_check"].(map[string]any)["recommended_steps"] = []any{11} },
+	} {
+		var m map[string]any
+		json.Unmarshal(js, &m)
+		mutate(m)
+		bad, _ := json.Marshal(m)
+		if errs := schema.Validate(bad); len(errs) == 0 {
+			t.Errorf("%s: passed the schema", name)
+		}
 	}
 	strict := json.NewDecoder(strings.NewReader(string(js)))
 	strict.DisallowUnknownFields()

@@ -25,6 +25,7 @@ func init() { rootRun = installWizard }
 type wizardOptions struct {
 	req   requestFlags
 	plain bool
+	rep   wizardReport // reports, --resume, OAuth (wizard_report.go)
 }
 
 // placeholderURL lets the request flags be parsed before the person has
@@ -35,6 +36,7 @@ const placeholderURL = "https://fix401.invalid/"
 func installWizard(root *cobra.Command) {
 	o := &wizardOptions{}
 	o.req.register(root.Flags())
+	o.rep.register(root.Flags())
 	root.Flags().BoolVar(&o.plain, "plain", false, "a line-by-line dialogue instead of the full-screen wizard (for screen readers; chosen automatically when stdin or stdout is not a terminal)")
 	root.RunE = func(cmd *cobra.Command, args []string) error {
 		return runWizard(cmd, o, args)
@@ -42,6 +44,9 @@ func installWizard(root *cobra.Command) {
 }
 
 func runWizard(cmd *cobra.Command, o *wizardOptions, args []string) error {
+	if o.rep.resume {
+		return runResume(cmd, o, args)
+	}
 	rawURL := ""
 	if len(args) == 1 {
 		rawURL = args[0]
@@ -58,7 +63,7 @@ func runWizard(cmd *cobra.Command, o *wizardOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg := tui.Config{Request: req, Env: wizardEnv(), Check: probe.Run}
+	cfg := tui.Config{Request: req, Env: wizardEnv(), Check: probe.Run, Support: o.rep.support(cmd)}
 	return runUI(cmd, cfg, o.plain)
 }
 
@@ -102,6 +107,7 @@ func runUI(cmd *cobra.Command, cfg tui.Config, plain bool) error {
 		outcome = o
 	}
 	printSummary(out, outcome)
+	finishSupport(cmd, cfg, outcome)
 	switch {
 	case outcome.Interrupted:
 		return exitError{exitInterrupted}
