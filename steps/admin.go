@@ -3,6 +3,8 @@ package steps
 import (
 	"fmt"
 	"strings"
+
+	"github.com/fix401/fix401/probe"
 )
 
 // adminChecks says what the site's administrator should check, in their
@@ -92,6 +94,9 @@ func (s *Session) adminChecks(first, latest *ReportCheck) []string {
 		case "cookie-expired", "session-expired":
 			add("The session (cookie) expired or was ended. Check the session lifetime and whether sessions end early (a restart, load-balancer stickiness, a shared session store).")
 		case "insecure-transport":
+			if f.Severity == probe.SevInfo {
+				continue // Loopback: nothing left the machine.
+			}
 			add("Credentials were sent over plain http. Serve the site over https and redirect http to it.")
 		case "forbidden":
 			add("403: the server knows the account%s but does not allow it here. Check its roles and permissions for this resource.", user)

@@ -271,6 +271,15 @@ func (s *Session) savedRequest() (SavedRequest, []string) {
 	if s.OAuth.RefreshToken != "" {
 		left = append(left, "the OAuth refresh token")
 	}
+	// A resumed session still lacks what its saved form left out, unless
+	// given again; saying so once more is harmless.
+	if s.Resumed != nil {
+		for _, l := range s.Resumed.LeftOut {
+			if !containsString(left, l) {
+				left = append(left, l)
+			}
+		}
+	}
 	if left == nil {
 		left = []string{}
 	}
@@ -456,11 +465,12 @@ func (s *Session) finishResume(res *probe.Result) []Effect {
 	note := "Resumed the session saved " + rec.Updated.Local().Format("2006-01-02 15:04") + "."
 	if len(s.Resumed.LeftOut) > 0 {
 		note += " Passwords, tokens and cookies are never saved; left out: " + strings.Join(s.Resumed.LeftOut, ", ") + "."
-		if len(s.Resumed.Given) > 0 {
-			note += " Given again: " + strings.Join(s.Resumed.Given, ", ") + "."
-		} else {
+		if len(s.Resumed.Given) == 0 {
 			note += " This check went without them: give them again with the same flags or environment variables, or type them in step 1 or 10."
 		}
+	}
+	if len(s.Resumed.Given) > 0 {
+		note += " Given again: " + strings.Join(s.Resumed.Given, ", ") + "."
 	}
 	s.Notice = note
 	if after.OK() {

@@ -31,7 +31,11 @@ func (rep SupportReport) Markdown() string {
 		osName = rep.OS.GOOS
 	}
 	w("- **System:** fix401 %s on %s (%s/%s)\n", md(rep.Fix401), md(osName), md(rep.OS.GOOS), md(rep.OS.Arch))
-	w("- **Session:** %s (%s, %s)\n", code(rep.Session.ID), md(rep.Session.Kind), md(strings.ReplaceAll(rep.Session.State, "_", " ")))
+	if rep.Session.Kind == "check" {
+		w("- **Session:** %s (one fix401 check; no steps were tried)\n", code(rep.Session.ID))
+	} else {
+		w("- **Session:** %s (the wizard; %s)\n", code(rep.Session.ID), md(strings.ReplaceAll(rep.Session.State, "_", " ")))
+	}
 	w("\nPasswords, tokens, cookie values and other secrets are not in this report; where one is mentioned, at most its last 4 characters are shown.\n")
 
 	if len(rep.AdminChecks) > 0 {
@@ -71,32 +75,8 @@ func (rep SupportReport) Markdown() string {
 		rep.LatestCheck.markdown(&b, "Latest check")
 	}
 
-	w("\n## Re-tests\n\n")
-	if len(rep.Retests) == 0 {
-		w("None: no step was tried yet.\n")
-	} else {
-		w("| time (UTC) | after | before → after | outcome | what changed |\n|---|---|---|---|---|\n")
-		for _, rt := range rep.Retests {
-			after := "re-test"
-			if rt.Step != 0 {
-				after = fmt.Sprintf("step %d (%s)", rt.Step, rt.StepTitle)
-			}
-			outcome := outcomeWords(rt.Outcome)
-			if rt.Answer != "" {
-				outcome += "; in the browser: " + rt.Answer
-			}
-			w("| %s | %s | %s → %s | %s | %s |\n", rt.At.UTC().Format("15:04:05"), cell(after), cell(rt.Before.StatusText), cell(rt.After.StatusText), cell(outcome), cell(rt.Change))
-		}
-	}
-
-	w("\n## Steps\n\n")
-	w("| order | step | state | the person's answer | re-tests | last outcome |\n|---|---|---|---|---|---|\n")
-	for _, st := range rep.Steps {
-		last := ""
-		if st.LastOutcome != "" {
-			last = outcomeWords(st.LastOutcome)
-		}
-		w("| %d | %d. %s | %s | %s | %d | %s |\n", st.Position, st.Number, cell(st.Title), cell(st.State), cell(st.Answer), st.Retests, cell(last))
+	if rep.Session.Kind != "check" {
+		rep.markdownSteps(&b)
 	}
 
 	if len(rep.Refreshes) > 0 {
@@ -135,6 +115,39 @@ func (rep SupportReport) Markdown() string {
 		}
 	}
 	return b.String()
+}
+
+// markdownSteps writes the re-tests and the steps of a wizard session.
+func (rep SupportReport) markdownSteps(b *strings.Builder) {
+	w := func(format string, a ...any) { fmt.Fprintf(b, format, a...) }
+	w("\n## Re-tests\n\n")
+	if len(rep.Retests) == 0 {
+		w("None: no step was tried yet.\n")
+	} else {
+		w("| time (UTC) | after | before → after | outcome | what changed |\n|---|---|---|---|---|\n")
+		for _, rt := range rep.Retests {
+			after := "re-test"
+			if rt.Step != 0 {
+				after = fmt.Sprintf("step %d (%s)", rt.Step, rt.StepTitle)
+			}
+			outcome := outcomeWords(rt.Outcome)
+			if rt.Answer != "" {
+				outcome += "; in the browser: " + rt.Answer
+			}
+			w("| %s | %s | %s → %s | %s | %s |\n", rt.At.UTC().Format("15:04:05"), cell(after), cell(rt.Before.StatusText), cell(rt.After.StatusText), cell(outcome), cell(rt.Change))
+		}
+	}
+
+	w("\n## Steps\n\n")
+	w("| order | step | state | the person's answer | re-tests | last outcome |\n|---|---|---|---|---|---|\n")
+	for _, st := range rep.Steps {
+		last := ""
+		if st.LastOutcome != "" {
+			last = outcomeWords(st.LastOutcome)
+		}
+		w("| %d | %d. %s | %s | %s | %d | %s |\n", st.Position, st.Number, cell(st.Title), cell(st.State), cell(st.Answer), st.Retests, cell(last))
+	}
+
 }
 
 func (c *ReportCheck) markdown(b *strings.Builder, title string) {

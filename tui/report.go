@@ -60,6 +60,7 @@ type supportState struct {
 	summary   string // the last summary copied
 	copyNote  string // how the copy went
 	copied    bool
+	plainSaid string // the save failure the plain dialogue last said
 }
 
 // The support messages.
@@ -366,15 +367,16 @@ func (p *plain) persist() {
 	}
 	p.m.sup.lastSaved = key
 	if err := st.Save(rec); err != nil {
+		// Said once, not on every screen: a screen reader reads it all.
 		msg := saveErrorText(st, err)
-		if msg != p.m.sup.saveErr {
+		if msg != p.m.sup.plainSaid {
 			p.printf("%s %s\n", iconWarn, msg)
 		}
-		p.m.sup.saveErr = msg
+		p.m.sup.plainSaid = msg
 		p.m.sup.lastSaved = nil
 		return
 	}
-	p.m.sup.saveErr = ""
+	p.m.sup.plainSaid = ""
 }
 
 // report writes the support report (w) and copies its summary (c).

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -23,6 +24,7 @@ import (
 func init() {
 	subcommands = append(subcommands, newReportCmd)
 	checkFlagHooks = append(checkFlagHooks, registerCheckReport)
+	afterCheckHooks = append(afterCheckHooks, afterCheckReport)
 }
 
 // fix401Version is the version for reports: the one set at build time,
@@ -92,12 +94,24 @@ func registerCheckReport(cmd *cobra.Command, o *checkOptions) {
 		}
 		return false, checkReportPath(r.path)
 	}}, o.hooks...)
-	afterCheckHooks = append(afterCheckHooks, func(cmd *cobra.Command, o *checkOptions, res *probe.Result) error {
-		if r.path == "" {
-			return nil
-		}
-		return writeCheckReport(cmd, r, res)
-	})
+	checkReports.Store(o, r)
+}
+
+// checkReports holds each check command's report flags, by its options
+// (a new command tree is built for every run).
+var checkReports sync.Map
+
+// afterCheckReport writes the report after a live check, when asked.
+func afterCheckReport(cmd *cobra.Command, o *checkOptions, res *probe.Result) error {
+	v, ok := checkReports.LoadAndDelete(o)
+	if !ok {
+		return nil
+	}
+	r := v.(*checkReport)
+	if r.path == "" {
+		return nil
+	}
+	return writeCheckReport(cmd, r, res)
 }
 
 // checkReportPath says whether a report could be written at path: its
