@@ -153,7 +153,7 @@ func (s *Session) Technical() []string {
 		out = append(out, fmt.Sprintf("Server clock: %s (skew %s)", d.ServerDate.UTC().Format("2006-01-02 15:04:05 UTC"), d.Skew.Round(1e9)))
 	}
 	for _, t := range d.Tokens {
-		rep := ReportToken(t, d, s.Env.now())
+		rep := s.reportToken(t, d)
 		out = append(out, "Token ("+probe.Sanitize(t.Where)+") header:")
 		for _, l := range rep.Header {
 			out = append(out, "  "+l)

@@ -194,6 +194,9 @@ func NewSession(env Env, req probe.Request) *Session {
 }
 
 func (s *Session) addSecrets(req probe.Request) {
+	// Every credential the request carries, token query parameters
+	// included; then the raw fields, in case it does not parse yet.
+	s.Redactor.Add(req.Secrets()...)
 	s.Redactor.Add(req.Password, req.Bearer)
 	for _, h := range req.Headers {
 		if probe.IsSecretHeader(h.Name) {

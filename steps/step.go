@@ -272,10 +272,7 @@ func (s *Session) wantsPassword() bool {
 }
 
 func (s *Session) step1(st *Step) {
-	d := s.Diagnosis()
-	if d != nil {
-		st.Info = ExplainChallenges(d.Challenges)
-	}
+	st.Info = s.ExplainLastChallenges()
 	st.AutoFocus = true
 	if s.wantsPassword() {
 		st.Instructions = []string{
@@ -535,7 +532,7 @@ func (s *Session) step10(st *Step) {
 	st.AutoFocus = true
 	if d := s.Diagnosis(); d != nil {
 		for _, t := range d.Tokens {
-			r := ReportToken(t, d, s.Env.now())
+			r := s.reportToken(t, d)
 			st.Info = append(st.Info, "The token that was sent ("+probe.Sanitize(t.Where)+"):")
 			for _, l := range r.Lines {
 				st.Info = append(st.Info, "  "+l)

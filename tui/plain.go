@@ -260,7 +260,7 @@ func (p *plain) form(st steps.Step) (steps.Event, error) {
 			return nil, nil
 		}
 		if f.Name == steps.FieldToken {
-			rep := steps.InspectToken(v, p.s.Diagnosis(), p.m.now())
+			rep := p.s.InspectToken(v, p.m.now())
 			for _, l := range rep.Lines {
 				p.printf("  %s\n", l)
 			}

@@ -370,7 +370,7 @@ func (m Model) viewInputs(d *doc, fields []steps.Field) {
 			d.hang("  "+iconBad+" ", st.Err, st.Err, m.fieldErrs[i])
 		}
 		if i < len(fields) && fields[i].Name == steps.FieldToken && m.inputs[i].Value() != "" {
-			rep := steps.InspectToken(m.inputs[i].Value(), m.sess.Diagnosis(), m.now())
+			rep := m.sess.InspectToken(m.inputs[i].Value(), m.now())
 			for _, l := range rep.Lines {
 				d.hang("  "+iconInfo+" ", st.Subtle, st.Text, l)
 			}
@@ -425,7 +425,7 @@ func (m Model) viewDiagnosis(d *doc) {
 	}
 	if snap.Status == 401 || len(diag.Challenges) > 0 {
 		d.blank()
-		for _, l := range steps.ExplainChallenges(diag.Challenges) {
+		for _, l := range m.sess.ExplainLastChallenges() {
 			d.auto(st.Text, l)
 		}
 	}
