@@ -47,6 +47,9 @@ type Config struct {
 	Now func() time.Time
 	// Dark is the initial background guess, until the terminal answers.
 	Dark bool
+	// HAR starts the wizard from a browser's HAR export instead of a live
+	// check (fix401 --har FILE).
+	HAR *steps.HAR
 }
 
 // Outcome is how a wizard run ended.
@@ -95,6 +98,14 @@ type Model struct {
 
 	quitting    bool
 	interrupted bool
+
+	// pick is the highlighted request in a HAR export's list; stop
+	// cancels everything still running in the background (checks,
+	// detection, actions) when the wizard ends.
+	pick int
+	stop context.CancelFunc
+	// plain is set in the line-by-line dialogue.
+	plain bool
 }
 
 // New builds the model. With a URL in cfg.Request the first check starts as
@@ -112,13 +123,15 @@ func New(cfg Config) Model {
 	if cfg.Check == nil {
 		cfg.Check = probe.Run
 	}
+	ctx, stop := context.WithCancel(cfg.Context)
 	m := Model{
 		sess:    steps.NewSession(cfg.Env, cfg.Request),
 		cfg:     cfg,
 		check:   cfg.Check,
 		resolve: cfg.Resolve,
 		now:     cfg.Now,
-		ctx:     cfg.Context,
+		ctx:     ctx,
+		stop:    stop,
 		width:   80,
 		height:  24,
 		isDark:  cfg.Dark,
@@ -127,6 +140,9 @@ func New(cfg Config) Model {
 		focus:   -1,
 	}
 	m.spinner = spinner.New(spinner.WithSpinner(spinner.MiniDot))
+	if cfg.HAR != nil {
+		m.sess.Apply(steps.OpenHAR{HAR: *cfg.HAR})
+	}
 	m.setStyles(cfg.Dark)
 	m.syncScreen()
 	m.syncKeys()
@@ -198,6 +214,13 @@ func (m *Model) runEffects(effs []steps.Effect) tea.Cmd {
 			cmds = append(cmds, m.resolveCmd(e.Host))
 		case steps.EffectAction:
 			cmds = append(cmds, m.actionCmd(e), m.spinner.Tick)
+			if e.Action.Copy != "" {
+				cmds = append(cmds, tea.SetClipboard(e.Action.Copy))
+			}
+		case steps.EffectDetect:
+			cmds = append(cmds, m.detectCmd(e))
+		case steps.EffectTerminal:
+			cmds = append(cmds, m.terminalCmd(e))
 		}
 	}
 	return tea.Batch(cmds...)
