@@ -25,6 +25,7 @@ func init() { rootRun = installWizard }
 type wizardOptions struct {
 	req   requestFlags
 	plain bool
+	har   wizardHARFlags
 }
 
 // placeholderURL lets the request flags be parsed before the person has
@@ -35,6 +36,7 @@ const placeholderURL = "https://fix401.invalid/"
 func installWizard(root *cobra.Command) {
 	o := &wizardOptions{}
 	o.req.register(root.Flags())
+	o.har.register(root.Flags())
 	root.Flags().BoolVar(&o.plain, "plain", false, "a line-by-line dialogue instead of the full-screen wizard (for screen readers; chosen automatically when stdin or stdout is not a terminal)")
 	root.RunE = func(cmd *cobra.Command, args []string) error {
 		return runWizard(cmd, o, args)
@@ -42,6 +44,12 @@ func installWizard(root *cobra.Command) {
 }
 
 func runWizard(cmd *cobra.Command, o *wizardOptions, args []string) error {
+	if har, err := o.har.used(cmd.Flags(), args); err != nil || har {
+		if err != nil {
+			return err
+		}
+		return runWizardHAR(cmd, o)
+	}
 	rawURL := ""
 	if len(args) == 1 {
 		rawURL = args[0]
@@ -58,7 +66,9 @@ func runWizard(cmd *cobra.Command, o *wizardOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg := tui.Config{Request: req, Env: wizardEnv(), Check: probe.Run}
+	env, cleanup := withPlatform(wizardEnv())
+	defer cleanup()
+	cfg := tui.Config{Request: req, Env: env, Check: probe.Run}
 	return runUI(cmd, cfg, o.plain)
 }
 
