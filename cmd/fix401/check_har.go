@@ -26,9 +26,9 @@ func init() {
 	checkFlagHooks = append(checkFlagHooks, func(cmd *cobra.Command, o *checkOptions) {
 		h := &harFlags{}
 		fs := cmd.Flags()
-		fs.StringVar(&h.file, "har", "", "diagnose a browser's HAR export `FILE` instead of sending a request (\"-\" reads standard input)")
-		fs.IntVar(&h.entry, "entry", 0, "with --har: diagnose request `N` of the file (as numbered by --list) instead of the first failure")
-		fs.StringVar(&h.url, "url", "", "with --har: diagnose the first failed request whose URL contains `TEXT`")
+		fs.StringVar(&h.file, "har", "", "diagnose a browser's HAR export FILE instead of sending a request (\"-\" reads standard input)")
+		fs.IntVar(&h.entry, "entry", 0, "with --har: diagnose request N of the file (as numbered by --list) instead of the first failure")
+		fs.StringVar(&h.url, "url", "", "with --har: diagnose the first failed request whose URL contains TEXT")
 		fs.BoolVar(&h.list, "list", false, "with --har: list the failed requests, grouped by site, and exit (1 when there are any)")
 		o.hooks = append(o.hooks, h.run)
 		cmd.Example += `

@@ -51,7 +51,7 @@ your password itself) or from the Windows UAC prompt; fix401 never sees a passwo
 	}
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the commands that would run, and run nothing")
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "run without asking (needed when standard input is not a terminal)")
-	cmd.Flags().StringVar(&opts.Host, "host", "", "show what `HOST` resolves to before and after the flush")
+	cmd.Flags().StringVar(&opts.Host, "host", "", "show what HOST resolves to before and after the flush")
 	return cmd
 }
 

@@ -32,17 +32,17 @@ type requestFlags struct {
 
 // register adds the request flags to fs.
 func (f *requestFlags) register(fs *pflag.FlagSet) {
-	fs.StringVarP(&f.user, "user", "u", "", "user name and password, `USER[:PASSWORD]` (asked for when missing and a terminal is at hand)")
-	fs.StringArrayVarP(&f.headers, "header", "H", nil, "extra request header, `\"Name: value\"` (repeatable)")
-	fs.StringVarP(&f.method, "request", "X", "", "request `METHOD` (default GET, or POST with --data)")
-	fs.StringVarP(&f.cookie, "cookie", "b", "", "cookies `\"n=v; n2=v2\"`, or a Netscape cookie FILE as curl and browser extensions export it")
-	fs.StringVar(&f.bearer, "oauth2-bearer", "", "OAuth 2.0 bearer `TOKEN`")
-	fs.StringVarP(&f.data, "data", "d", "", "request body `DATA` (@FILE reads it from a file)")
+	fs.StringVarP(&f.user, "user", "u", "", "user name and password, USER[:PASSWORD] (asked for when missing and a terminal is at hand)")
+	fs.StringArrayVarP(&f.headers, "header", "H", nil, "extra request header, \"Name: value\" (repeatable)")
+	fs.StringVarP(&f.method, "request", "X", "", "request METHOD (default GET, or POST with --data)")
+	fs.StringVarP(&f.cookie, "cookie", "b", "", "cookies \"n=v; n2=v2\", or a Netscape cookie FILE as curl and browser extensions export it")
+	fs.StringVar(&f.bearer, "oauth2-bearer", "", "bearer TOKEN (OAuth 2.0)")
+	fs.StringVarP(&f.data, "data", "d", "", "request body DATA (@FILE reads it from a file)")
 	fs.BoolVarP(&f.insecure, "insecure", "k", false, "do not verify the server's TLS certificate")
-	fs.StringVarP(&f.proxy, "proxy", "x", "", "use this proxy `URL` instead of the environment's")
-	fs.Float64VarP(&f.maxTime, "max-time", "m", probe.DefaultTimeout.Seconds(), "give up after `SECONDS`")
+	fs.StringVarP(&f.proxy, "proxy", "x", "", "use this proxy URL instead of the environment's")
+	fs.Float64VarP(&f.maxTime, "max-time", "m", probe.DefaultTimeout.Seconds(), "give up after SECONDS")
 	fs.BoolVar(&f.locationTrusted, "location-trusted", false, "send credentials to every host a redirect leads to")
-	fs.StringVar(&f.curl, "curl", "", "a pasted curl `COMMAND` to import (\"-\" reads it from standard input)")
+	fs.StringVar(&f.curl, "curl", "", "a pasted curl COMMAND to import (\"-\" reads it from standard input)")
 }
 
 // build turns the flags and the URL argument into a probe.Request. Flags

@@ -51,7 +51,7 @@ like a VPN. It only reads: nothing is changed and nothing asks for a password.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print one JSON object instead of text")
-	cmd.Flags().StringVar(&opts.Host, "host", "", "also show what `HOST` (a name or URL) resolves to and its hosts-file lines")
+	cmd.Flags().StringVar(&opts.Host, "host", "", "also show what HOST (a name or URL) resolves to and its hosts-file lines")
 	return cmd
 }
 
