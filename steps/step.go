@@ -529,7 +529,8 @@ func (s *Session) securityInfo(st *Step) {
 		st.Info = append(st.Info, "fix401 uses the proxy "+s.Redactor.URL(s.Request.Proxy)+" (from --proxy).")
 	}
 	for _, k := range []string{"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"} {
-		if v := s.Env.getenv(k); v != "" {
+		// The machine's offer (Env.Detect) lists these with the rest.
+		if v := s.Env.getenv(k); v != "" && s.Env.Detect == nil {
 			st.Info = append(st.Info, k+" is set to "+s.Redactor.URL(v)+".")
 		}
 	}
