@@ -82,12 +82,14 @@ func (m Model) viewActions(d *doc, s steps.Step) {
 		d.blank()
 		d.para(st.Strong, a.Label+": fix401 will run")
 		for _, c := range commandLines(*a) {
-			d.hang("  $ ", st.Subtle, st.Strong, c)
+			d.command("  $ ", st.Subtle, st.Strong, c)
 		}
 		if a.Why != "" {
 			d.hang("  ", st.Subtle, st.Text, a.Why)
 		}
+		// Keep the question in view: it is what the person must answer.
 		d.para(st.Warn, "This changes your system. Run this? y (yes) or n (no).")
+		d.focusLine = len(d.lines) - 1
 	}
 }
 
@@ -103,7 +105,7 @@ func (m Model) viewCommands(d *doc, a steps.Action) {
 		if i == len(lines)-1 && a.Admin && a.Why == "" {
 			c += " (asks for an administrator password)"
 		}
-		d.hang("  ", st.Subtle, st.Subtle, prefix+c)
+		d.command("  "+prefix, st.Subtle, st.Subtle, c)
 	}
 	if a.Admin && a.Why != "" && m.sess.PendingConsent() == nil {
 		d.hang("  ", st.Subtle, st.Subtle, a.Why)
@@ -197,5 +199,42 @@ func (m Model) viewHelpDesk(d *doc, s steps.Step) {
 	d.para(st.Heading, "If a help desk asks for a HAR file:")
 	for _, l := range s.HelpDesk {
 		d.hang(" "+iconInfo+" ", st.Subtle, st.Subtle, l)
+	}
+}
+
+// command writes a command line after prefix, breaking it only at spaces
+// (never inside an argument such as "flush-caches"), the following lines
+// indented under it. An argument wider than the line is cut across lines.
+func (d *doc) command(prefix string, pst, st tone, s string) {
+	pw := ansi.StringWidth(prefix)
+	w := d.w - pw
+	if w < 8 {
+		d.para(st, prefix+s)
+		return
+	}
+	var lines []string
+	cur := ""
+	for _, word := range strings.Split(s, " ") {
+		switch {
+		case cur == "":
+			cur = word
+		case ansi.StringWidth(cur)+1+ansi.StringWidth(word) <= w:
+			cur += " " + word
+		default:
+			lines = append(lines, cur)
+			cur = word
+		}
+		for ansi.StringWidth(cur) > w {
+			lines = append(lines, ansi.Truncate(cur, w, ""))
+			cur = ansi.TruncateLeft(cur, w, "")
+		}
+	}
+	lines = append(lines, cur)
+	for i, l := range lines {
+		if i == 0 {
+			d.lines = append(d.lines, pst.Render(prefix)+st.Render(l))
+		} else {
+			d.lines = append(d.lines, strings.Repeat(" ", pw)+st.Render(l))
+		}
 	}
 }

@@ -1,0 +1,205 @@
+//go:build !windows
+
+package tui
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/fix401/fix401/platform"
+	"github.com/fix401/fix401/steps"
+)
+
+// stubMachine is this machine with systemd-resolved in front of DNS:
+// systemctl, resolvectl and getent are shell scripts on PATH (and nothing
+// else is), run for real. resolvectl logs its arguments and exits with
+// the given code; getent answers 10.0.0.1 before the flush, 10.0.0.2
+// after.
+func stubMachine(t *testing.T, resolvectlExit int) (env *platform.Env, flushLog string) {
+	t.Helper()
+	dir := t.TempDir()
+	flushLog = filepath.Join(dir, "flush.log")
+	scripts := map[string]string{
+		"systemctl":  `[ "$1 $2" = "is-active systemd-resolved" ] && { echo active; exit 0; }; exit 3`,
+		"resolvectl": `echo "$*" >> "` + flushLog + `"; [ ` + itoa(resolvectlExit) + ` = 0 ] || echo "Failed to flush caches: Access denied" >&2; exit ` + itoa(resolvectlExit),
+		"getent":     `[ "$1" = ahosts ] || exit 1; if [ -f "` + flushLog + `" ]; then echo "10.0.0.2 STREAM $2"; else echo "10.0.0.1 STREAM $2"; fi`,
+	}
+	for name, body := range scripts {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", dir)
+	env = platform.Real()
+	env.GOOS = "linux"
+	env.IsAdmin = func() bool { return false }
+	env.ReadFile = func(name string) ([]byte, error) {
+		if name == "/etc/resolv.conf" {
+			return []byte("nameserver 127.0.0.53\n"), nil
+		}
+		return nil, os.ErrNotExist
+	}
+	env.ReadDir = func(string) ([]string, error) { return nil, os.ErrNotExist }
+	env.Readlink = func(string) (string, error) { return "", os.ErrInvalid }
+	env.Exists = func(name string) bool { return name == "/run/systemd/resolve" }
+	env.Processes = func() ([]platform.Proc, error) { return nil, nil }
+	env.Interfaces = func() ([]platform.Iface, error) { return nil, nil }
+	return env, flushLog
+}
+
+// flushConfig is the basic demo behind a loopback server, on a machine
+// whose platform offers come from env.
+func flushConfig(t *testing.T, env *platform.Env) Config {
+	cfg := demoConfig(t, "basic", true)
+	pf := steps.NewPlatform(env)
+	pf.TempDir = t.TempDir()
+	cfg.Env.Detect = pf.Detect
+	return cfg
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// TestStep5FlushRunsAfterConsent: step 5 shows the exact command, asks
+// before running it, runs the real program, and re-tests.
+func TestStep5FlushRunsAfterConsent(t *testing.T) {
+	env, flushLog := stubMachine(t, 0)
+	d := newDriver(t, New(flushConfig(t, env)), 200, 60)
+	d.send(startMsg{})
+	d.key("5")
+	f := ansi.Strip(d.frame())
+	resolvectl := filepath.Join(filepath.Dir(flushLog), "resolvectl")
+	for _, want := range []string{"This computer keeps DNS answers in systemd-resolved", "[ Flush the DNS cache (systemd-resolved) ]", "runs: " + resolvectl + " flush-caches"} {
+		if !strings.Contains(f, want) {
+			t.Fatalf("step 5 lacks %q:\n%s", want, f)
+		}
+	}
+	d.key("tab", "enter")
+	f = ansi.Strip(d.frame())
+	if !strings.Contains(f, "$ "+resolvectl+" flush-caches") || !strings.Contains(f, "Run this? y (yes) or n (no).") {
+		t.Fatalf("no question:\n%s", f)
+	}
+	if exists(flushLog) {
+		t.Fatal("the flush ran before the yes")
+	}
+	d.key("y")
+	log, err := os.ReadFile(flushLog)
+	if err != nil || strings.TrimSpace(string(log)) != "flush-caches" {
+		t.Fatalf("resolvectl ran with %q (%v)", log, err)
+	}
+	m := d.model()
+	r := m.sess.LastRetest()
+	if m.sess.Phase != steps.PhaseResult || r == nil || r.Step != 5 {
+		t.Fatalf("no re-test: phase %v error %q", m.sess.Phase, m.sess.Error)
+	}
+	if !strings.Contains(r.Change, "10.0.0.1 before, and now resolves to 10.0.0.2") {
+		t.Fatalf("change %q", r.Change)
+	}
+	if f := ansi.Strip(d.frame()); !strings.Contains(f, "Flush the DNS cache (systemd-resolved) (done by fix401)") {
+		t.Fatalf("result screen:\n%s", f)
+	}
+}
+
+// TestStep5DeclinedRunsNothing: n runs nothing and says so.
+func TestStep5DeclinedRunsNothing(t *testing.T) {
+	env, flushLog := stubMachine(t, 0)
+	d := newDriver(t, New(flushConfig(t, env)), 200, 60)
+	d.send(startMsg{})
+	d.key("5", "tab", "enter", "n")
+	if exists(flushLog) {
+		t.Fatal("the flush ran after a no")
+	}
+	m := d.model()
+	if m.sess.Phase != steps.PhaseStep || len(m.sess.History) != 0 || m.sess.PendingConsent() != nil {
+		t.Fatalf("phase %v history %d", m.sess.Phase, len(m.sess.History))
+	}
+	if f := ansi.Strip(d.frame()); !strings.Contains(f, "Nothing was run.") || strings.Contains(f, "Run this?") {
+		t.Fatalf("frame:\n%s", f)
+	}
+}
+
+// TestStep5FlushFails: the program's exit code decides; a refusal that
+// admin rights would fix, with no sudo here, is said plainly and nothing
+// is re-tested.
+func TestStep5FlushFails(t *testing.T) {
+	env, flushLog := stubMachine(t, 1)
+	d := newDriver(t, New(flushConfig(t, env)), 200, 60)
+	d.send(startMsg{})
+	d.key("5", "tab", "enter", "y")
+	if !exists(flushLog) {
+		t.Fatal("resolvectl did not run")
+	}
+	m := d.model()
+	if len(m.sess.History) != 0 || !strings.Contains(m.sess.Error, "sudo is not installed") || !strings.Contains(m.sess.Error, "exit code 1") {
+		t.Fatalf("history %d error %q notice %q", len(m.sess.History), m.sess.Error, m.sess.Notice)
+	}
+}
+
+// TestPlainOffersTheSameActions: the plain dialogue shows the command,
+// asks, and runs it after a yes.
+func TestPlainOffersTheSameActions(t *testing.T) {
+	env, flushLog := stubMachine(t, 0)
+	var out bytes.Buffer
+	o, err := RunPlain(context.Background(), flushConfig(t, env), strings.NewReader("5\na\ny\nq\n"), &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(out.String()), " ")
+	resolvectl := filepath.Join(filepath.Dir(flushLog), "resolvectl")
+	for _, want := range []string{"runs: " + resolvectl + " flush-caches", "$ " + resolvectl + " flush-caches", "Run this? y yes · n no", "Re-testing after step 5"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("plain output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if !exists(flushLog) || o.Interrupted {
+		t.Fatalf("flush ran: %v, outcome %+v\n%s", exists(flushLog), o, text)
+	}
+}
+
+// TestStep5FitsEverySize: the actions, their commands and the question
+// fit any terminal size.
+func TestStep5FitsEverySize(t *testing.T) {
+	env, _ := stubMachine(t, 0)
+	cfg := flushConfig(t, env)
+	for _, sz := range [][2]int{{40, 12}, {52, 16}, {60, 20}, {83, 30}, {84, 12}, {120, 40}} {
+		w, h := sz[0], sz[1]
+		d := newDriver(t, New(cfg), w, h)
+		d.send(startMsg{})
+		d.key("5")
+		frames := []string{d.frame()}
+		d.key("tab")
+		frames = append(frames, d.frame())
+		d.key("enter")
+		frames = append(frames, d.frame())
+		if d.model().sess.PendingConsent() == nil {
+			t.Fatalf("%dx%d: no question", w, h)
+		}
+		for i, f := range frames {
+			lines := strings.Split(f, "\n")
+			if len(lines) > h {
+				t.Errorf("%dx%d frame %d: %d lines", w, h, i, len(lines))
+			}
+			for _, l := range lines {
+				if ansi.StringWidth(l) > w {
+					t.Errorf("%dx%d frame %d: %q is %d wide", w, h, i, ansi.Strip(l), ansi.StringWidth(l))
+				}
+			}
+		}
+		// The focused action stays in view when the step is longer than
+		// the terminal.
+		if !strings.Contains(ansi.Strip(frames[1]), "Flush the DNS cache") {
+			t.Errorf("%dx%d: the focused action is out of view:\n%s", w, h, ansi.Strip(frames[1]))
+		}
+		if !strings.Contains(ansi.Strip(frames[2]), "(no).") {
+			t.Errorf("%dx%d: the question is out of view:\n%s", w, h, ansi.Strip(frames[2]))
+		}
+	}
+}
