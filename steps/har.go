@@ -153,8 +153,8 @@ func (s *Session) HARSummary() string {
 	if by == "" {
 		by = "an unknown browser"
 	}
-	out := fmt.Sprintf("%s, recorded by %s: %s, %s refused.", probe.Sanitize(s.har.h.Name), probe.Sanitize(by),
-		plural(len(log.Entries)+log.Skipped, "request"), plural(len(s.har.fails), "request"))
+	out := fmt.Sprintf("%s, recorded by %s: %s, %d refused.", probe.Sanitize(s.har.h.Name), probe.Sanitize(by),
+		plural(len(log.Entries)+log.Skipped, "request"), len(s.har.fails))
 	if log.Sanitized {
 		out += " The export has no cookies or sign-in headers, so the replays carry none."
 	}

@@ -1,0 +1,129 @@
+package tui
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/fix401/fix401/probe"
+	"github.com/fix401/fix401/steps"
+)
+
+// The secrets of the recorded session in the HAR tests.
+const (
+	harStale   = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbm4ifQ.c3RhbGUtc2lnbmF0dXJl"
+	harCookie  = "sess-7f3a9c2e1b4d8f60"
+	harSecret  = "Corr3ct-H0rse-Battery"
+	harFreshTk = "fresh-tok-2b9e41c7d5a8"
+)
+
+// recordedHAR is a Chrome HAR export against base: a login form, then two
+// refused API calls.
+func recordedHAR(t *testing.T, base string) *probe.HARLog {
+	t.Helper()
+	type nv struct {
+		Name  string `json:"name"`
+		Value string `json:"value"`
+	}
+	entry := func(method, url string, status int, post string, hs ...nv) map[string]any {
+		req := map[string]any{"method": method, "url": url, "httpVersion": "HTTP/1.1", "headers": hs, "cookies": []nv{}, "queryString": []nv{}}
+		if post != "" {
+			req["postData"] = map[string]any{"mimeType": "application/x-www-form-urlencoded", "text": post}
+		}
+		return map[string]any{"startedDateTime": "2026-03-14T15:00:00.000Z", "time": 12, "request": req,
+			"response": map[string]any{"status": status, "statusText": http.StatusText(status), "httpVersion": "HTTP/1.1",
+				"headers": []nv{{"WWW-Authenticate", `Bearer error="invalid_token"`}}, "cookies": []nv{},
+				"content": map[string]any{"size": 0, "mimeType": "application/json"}, "redirectURL": ""},
+			"timings": map[string]any{"send": 1, "wait": 10, "receive": 1}}
+	}
+	doc := map[string]any{"log": map[string]any{"version": "1.2", "creator": map[string]any{"name": "WebInspector", "version": "537.36"},
+		"entries": []any{
+			entry("POST", base+"/login", 200, "user=ann&password="+harSecret, nv{"Content-Type", "application/x-www-form-urlencoded"}),
+			entry("GET", base+"/api/orders?page=1", 401, "", nv{"Authorization", "Bearer " + harStale},
+				nv{"Cookie", "session=" + harCookie}, nv{"Accept-Encoding", "gzip, br"}),
+			entry("GET", base+"/api/admin", 403, "", nv{"Authorization", "Bearer " + harStale}),
+		}}}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := probe.ReadHAR(strings.NewReader(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return log
+}
+
+// TestHARFlow: the person picks the failed request from the list, sees the
+// browser's record diagnosed, and fixes the live replay in step 10; the
+// file's secrets appear in no frame.
+func TestHARFlow(t *testing.T) {
+	var seen http.Header
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = r.Header.Clone()
+		if r.Header.Get("Authorization") == "Bearer "+harFreshTk && strings.Contains(r.Header.Get("Cookie"), harCookie) {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer ts.Close()
+	cfg := Config{HAR: &steps.HAR{Log: recordedHAR(t, ts.URL), Name: "app.har", Entry: -1}, Env: steps.Env{GOOS: "linux", Now: clock}, Now: clock, Dark: true}
+	d := newDriver(t, New(cfg), 110, 40)
+	var frames []string
+	snap := func() string {
+		f := d.frame()
+		frames = append(frames, f)
+		return ansi.Strip(f)
+	}
+	f := snap()
+	for _, want := range []string{"Which request do you want to fix?", "app.har, recorded by Chrome: 3 requests, 2 refused.",
+		"▶  1. #2 401 Unauthorized · GET " + ts.URL + "/api/orders", " 2. #3 403 Forbidden · GET " + ts.URL + "/api/admin", "enter fix this request"} {
+		if !strings.Contains(f, want) {
+			t.Fatalf("list lacks %q:\n%s", want, f)
+		}
+	}
+	// Down, up, down: the second; back up to the first and pick it.
+	d.key("down")
+	if f := snap(); !strings.Contains(f, "▶  2. #3") {
+		t.Fatalf("down did not move:\n%s", f)
+	}
+	d.key("up", "enter")
+	f = snap()
+	if m := d.model(); m.sess.Phase != steps.PhaseDiagnosis || !strings.Contains(f, "401 Unauthorized") {
+		t.Fatalf("phase %v:\n%s", m.sess.Phase, f)
+	}
+	d.key("t")
+	snap()
+	d.key("t", "0")
+	snap()
+	d.send(tea.PasteMsg{Content: harFreshTk})
+	snap()
+	d.key("enter")
+	f = snap()
+	m := d.model()
+	if !m.Outcome().Resolved || m.Outcome().FixedBy != 10 {
+		t.Fatalf("outcome %+v error %q\n%s", m.Outcome(), m.sess.Error, f)
+	}
+	if seen.Get("Accept-Encoding") == "gzip, br" {
+		t.Error("the replay kept the browser's Accept-Encoding")
+	}
+	for _, n := range []string{"9", "2"} {
+		d.key(n)
+		snap()
+	}
+	frames = append(frames, strings.Join(m.sess.Report(), "\n"), strings.Join(m.Outcome().Summary, "\n"))
+	for i, fr := range frames {
+		for _, s := range []string{harStale, harCookie, harSecret, harFreshTk} {
+			if strings.Contains(fr, s) {
+				t.Errorf("frame %d shows %.6s…:\n%s", i, s, ansi.Strip(fr))
+			}
+		}
+	}
+}
