@@ -5,12 +5,17 @@ package tui
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/fix401/fix401/platform"
 	"github.com/fix401/fix401/steps"
@@ -201,5 +206,105 @@ func TestStep5FitsEverySize(t *testing.T) {
 		if !strings.Contains(ansi.Strip(frames[2]), "(no).") {
 			t.Errorf("%dx%d: the question is out of view:\n%s", w, h, ansi.Strip(frames[2]))
 		}
+	}
+}
+
+// sudoStub is a sudo on PATH that keeps "cached credentials" in a file:
+// -v (the password prompt) creates it when FIX401_SUDO_PASSWORD is
+// "right", and -n runs the command only when it exists.
+const sudoStub = `
+case "$1" in
+-v)
+  [ "$FIX401_SUDO_PASSWORD" = right ] || { echo "sudo: 3 incorrect password attempts" >&2; exit 1; }
+  echo "$*" > "$FIX401_SUDO_CACHE.prompt"; : > "$FIX401_SUDO_CACHE"; exit 0;;
+-n)
+  shift
+  [ -f "$FIX401_SUDO_CACHE" ] || { echo "sudo: a password is required" >&2; exit 1; }
+  [ "$1" = "--" ] && shift
+  exec "$@";;
+esac
+echo "sudo stub: unexpected $*" >&2; exit 2`
+
+// nscdMachine is a machine whose DNS cache is nscd, which only root may
+// flush; sudo and nscd are stub programs on PATH.
+func nscdMachine(t *testing.T, password string) (env *platform.Env, flushLog, cache string) {
+	t.Helper()
+	dir := t.TempDir()
+	flushLog, cache = filepath.Join(dir, "flush.log"), filepath.Join(dir, "sudo-cache")
+	for name, body := range map[string]string{
+		"sudo": sudoStub,
+		"true": "exit 0",
+		"nscd": `echo "$*" >> "` + flushLog + `"`,
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", dir)
+	t.Setenv("FIX401_SUDO_CACHE", cache)
+	t.Setenv("FIX401_SUDO_PASSWORD", password)
+	env = platform.Real()
+	env.GOOS = "linux"
+	env.IsAdmin = func() bool { return false }
+	env.ReadFile = func(name string) ([]byte, error) {
+		if name == "/etc/resolv.conf" {
+			return []byte("nameserver 192.0.2.1\n"), nil
+		}
+		return nil, os.ErrNotExist
+	}
+	env.ReadDir = func(string) ([]string, error) { return nil, os.ErrNotExist }
+	env.Readlink = func(string) (string, error) { return "", os.ErrInvalid }
+	env.Exists = func(name string) bool { return name == "/run/nscd/socket" }
+	env.Processes = func() ([]platform.Proc, error) { return nil, nil }
+	env.Interfaces = func() ([]platform.Iface, error) { return nil, nil }
+	return env, flushLog, cache
+}
+
+// TestSudoPromptThroughTheTerminal runs the real program loop: after the
+// yes, the terminal goes to "sudo -v" (tea.ExecProcess), then the command
+// shown runs through "sudo -n" and the URL is re-tested. A wrong password
+// runs nothing.
+func TestSudoPromptThroughTheTerminal(t *testing.T) {
+	for _, tc := range []struct {
+		password string
+		flushed  bool
+	}{{"right", true}, {"wrong", false}} {
+		t.Run(tc.password, func(t *testing.T) {
+			env, flushLog, cache := nscdMachine(t, tc.password)
+			tm := teatest.NewTestModel(t, New(flushConfig(t, env)),
+				teatest.WithInitialTermSize(200, 60),
+				teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii), tea.WithEnvironment([]string{"TERM=xterm-256color"})))
+			var seen bytes.Buffer
+			out := io.TeeReader(tm.Output(), &seen)
+			contains := func(s string) func([]byte) bool {
+				return func([]byte) bool { return bytes.Contains(seen.Bytes(), []byte(s)) }
+			}
+			teatest.WaitFor(t, out, contains("What fix401 found"), teatest.WithDuration(10*time.Second))
+			tm.Send(keyMsg("5"))
+			nscd := filepath.Join(filepath.Dir(flushLog), "nscd")
+			teatest.WaitFor(t, out, contains("sudo -n -- "+nscd+" -i hosts"), teatest.WithDuration(10*time.Second))
+			tm.Send(keyMsg("tab"))
+			tm.Send(keyMsg("enter"))
+			teatest.WaitFor(t, out, contains("Run this?"), teatest.WithDuration(5*time.Second))
+			tm.Send(keyMsg("y"))
+			if tc.flushed {
+				teatest.WaitFor(t, out, contains("After step 5"), teatest.WithDuration(10*time.Second))
+			} else {
+				teatest.WaitFor(t, out, contains("sudo did not give admin rights"), teatest.WithDuration(10*time.Second))
+			}
+			tm.Send(keyMsg("q"))
+			fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+			prompt, _ := os.ReadFile(cache + ".prompt")
+			if tc.flushed && !strings.HasPrefix(string(prompt), "-v -p [fix401] admin rights to flush the DNS cache") {
+				t.Errorf("sudo -v was not run with the prompt: %q", prompt)
+			}
+			log, _ := os.ReadFile(flushLog)
+			if got := strings.TrimSpace(string(log)); tc.flushed != (got == "-i hosts") {
+				t.Fatalf("nscd ran with %q; error %q", got, fm.sess.Error)
+			}
+			if r := fm.sess.LastRetest(); tc.flushed != (r != nil && r.Step == 5) {
+				t.Fatalf("re-test %+v", r)
+			}
+		})
 	}
 }
