@@ -381,17 +381,27 @@ func (p *Platform) siteDataOffer(ctx context.Context, req probe.Request) Offer {
 		return Offer{}
 	}
 	o := Offer{Browser: b.ID}
+	name := probe.Sanitize(b.Name)
+	// platform words each page's steps for after the copy; the shared
+	// first sentence is said once, before anything is copied.
+	paste := b.Name + " will not open this address from the command line: click its address bar, paste the address (fix401 copied it) and press Enter."
+	said := false
 	for _, pg := range []struct {
 		page platform.Page
 		what string
-	}{{platform.PageSiteData, "this site's cookies and data"}, {platform.PageClearData, "clearing all browsing data"}} {
+	}{{platform.PageSiteData, "This site's cookies and data"}, {platform.PageClearData, "All browsing data"}} {
 		m := platform.InternalPage(b, pg.page, req.URL)
 		if m.Address == "" {
-			o.Info = append(o.Info, probe.Sanitize(b.Name)+", "+pg.what+": "+m.Steps)
+			o.Info = append(o.Info, name+": "+m.Steps)
 			continue
 		}
-		o.Info = append(o.Info, probe.Sanitize(b.Name)+", "+pg.what+": paste "+m.Address+" into the address bar. "+m.Steps)
-		o.Actions = append(o.Actions, p.copyAction("Copy "+probe.Sanitize(b.Name)+"'s address for "+pg.what, m.Address, m.Steps))
+		if !said {
+			o.Info = append(o.Info, name+" does not open its own pages from the command line: paste the address into its address bar and press Enter (the actions below copy it for you).")
+			said = true
+		}
+		rest := strings.TrimSpace(strings.TrimPrefix(m.Steps, paste))
+		o.Info = append(o.Info, "  "+pg.what+": "+m.Address+" — then: "+rest)
+		o.Actions = append(o.Actions, p.copyAction("Copy "+name+"'s address for "+strings.ToLower(pg.what[:1])+pg.what[1:], m.Address, m.Steps))
 	}
 	return o
 }

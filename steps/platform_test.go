@@ -580,7 +580,8 @@ func TestStep2CopiesInternalPages(t *testing.T) {
 	s, _ := sessionAt(t, m, 2)
 	st := s.Step(2)
 	info := strings.Join(st.Info, "\n")
-	if !strings.Contains(info, "paste chrome://settings/content/siteDetails?site=http%3A%2F%2F127.0.0.1") {
+	if !strings.Contains(info, "This site's cookies and data: chrome://settings/content/siteDetails?site=http%3A%2F%2F127.0.0.1") ||
+		strings.Contains(info, "fix401 copied it") || strings.Count(info, "command line") != 1 {
 		t.Fatalf("info:\n%s", info)
 	}
 	acts := platformActions(st)
