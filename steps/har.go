@@ -161,6 +161,22 @@ func (s *Session) HARSummary() string {
 	return out
 }
 
+// HARSource says which recorded request the session started from and
+// that re-tests replay it live; "" outside a HAR session or before the
+// pick.
+func (s *Session) HARSource() string {
+	if s.har == nil || s.har.entry < 0 {
+		return ""
+	}
+	e := &s.har.h.Log.Entries[s.har.entry]
+	by := s.har.h.Log.Browser
+	if by == "" {
+		by = "the browser"
+	}
+	return fmt.Sprintf("As %s recorded it in %s (request #%d, %s %s). Every re-test sends it again, live.",
+		probe.Sanitize(by), probe.Sanitize(s.har.h.Name), e.Index+1, probe.Sanitize(e.Method), s.Redactor.URL(e.URL))
+}
+
 func plural(n int, unit string) string {
 	if n == 1 {
 		return "1 " + unit

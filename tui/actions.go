@@ -238,3 +238,11 @@ func (d *doc) command(prefix string, pst, st tone, s string) {
 		}
 	}
 }
+
+// viewHARSource says, on the diagnosis of a HAR export, which recorded
+// request it is and that re-tests replay it live.
+func (m Model) viewHARSource(d *doc) {
+	if src := m.sess.HARSource(); src != "" {
+		d.para(m.styles.Subtle, src)
+	}
+}

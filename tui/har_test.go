@@ -96,7 +96,9 @@ func TestHARFlow(t *testing.T) {
 	}
 	d.key("up", "enter")
 	f = snap()
-	if m := d.model(); m.sess.Phase != steps.PhaseDiagnosis || !strings.Contains(f, "401 Unauthorized") {
+	if m := d.model(); m.sess.Phase != steps.PhaseDiagnosis || !strings.Contains(f, "401 Unauthorized") ||
+		!strings.Contains(f, "As Chrome recorded it in app.har (request #2, GET") ||
+		m.sess.HARSource() != "As Chrome recorded it in app.har (request #2, GET "+ts.URL+"/api/orders?page=1). Every re-test sends it again, live." {
 		t.Fatalf("phase %v:\n%s", m.sess.Phase, f)
 	}
 	d.key("t")

@@ -415,6 +415,7 @@ func (m Model) viewDiagnosis(d *doc) {
 		big = st.StatusOK
 	}
 	d.para(big, snap.StatusText())
+	m.viewHARSource(d)
 	d.para(st.Text, steps.Meaning(diag))
 	if why := steps.WhyNot(snap.Status); why != "" {
 		d.blank()
