@@ -527,7 +527,6 @@ func (p *Platform) makeProfile(dir string) error {
 
 func (p *Platform) networkOffer(ctx context.Context, req probe.Request) Offer {
 	var o Offer
-	red := probe.NewRedactor()
 	pr := platform.DetectProxies(ctx, p.Env)
 	for _, s := range pr.Settings {
 		line := "Proxy setting (" + s.Scope + "): " + s.Value + " — set in " + s.Source
@@ -537,21 +536,14 @@ func (p *Platform) networkOffer(ctx context.Context, req probe.Request) Offer {
 		o.Info = append(o.Info, line+".")
 	}
 	o.Info = append(o.Info, pr.Notes...)
-	px, from, err := platform.EnvProxyConfig(p.Env).ProxyFor(req.URL)
+	px, _, err := platform.EnvProxyConfig(p.Env).ProxyFor(req.URL)
 	switch {
 	case req.Proxy == probe.ProxyDirect:
 		o.Info = append(o.Info, "fix401's re-tests now go straight to the site, without any proxy.")
 	case err != nil:
 		o.Info = append(o.Info, strings.TrimPrefix(err.Error(), "platform: ")+".")
 	case px != nil || req.Proxy != "":
-		via := ""
-		if px != nil {
-			via = red.URL(px.String()) + " (from " + from + ")"
-		}
-		if req.Proxy != "" {
-			via = red.URL(req.Proxy) + " (from --proxy)"
-		}
-		o.Info = append(o.Info, "fix401's requests to this address go through the proxy "+via+".")
+		// The step itself says which proxy the last check went through.
 		o.Actions = append(o.Actions, Action{Label: "Re-test without the proxy, straight to the site", Kind: ActionRequest,
 			Change: func(r *probe.Request) { r.Proxy = probe.ProxyDirect }})
 	}

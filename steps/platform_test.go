@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -638,5 +639,41 @@ func TestStep8Network(t *testing.T) {
 	}
 	if o := pf.Detect(context.Background(), 8, probe.Request{URL: "http://intranet.example.org/", Proxy: probe.ProxyDirect}); len(o.Actions) != 0 {
 		t.Fatalf("offered again while already direct: %+v", o.Actions)
+	}
+}
+
+// TestStep8RetestWithoutProxy: the check goes through a real proxy on
+// loopback that wants its own login (407); step 8 offers the direct
+// re-test, which reaches the site: 407 → 200.
+func TestStep8RetestWithoutProxy(t *testing.T) {
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("welcome")) }))
+	defer site.Close()
+	var proxied atomic.Int32
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		proxied.Add(1)
+		w.Header().Set("Proxy-Authenticate", `Basic realm="corp"`)
+		w.WriteHeader(http.StatusProxyAuthRequired)
+	}))
+	defer proxy.Close()
+	m := &machine{goos: "linux"}
+	pf := steps.NewPlatform(m.env())
+	s := steps.NewSession(steps.Env{GOOS: "linux", Detect: pf.Detect}, probe.Request{Proxy: proxy.URL})
+	run(t, s, s.Apply(steps.Start{URL: site.URL + "/app"}))
+	if got := steps.Snap(s.Last).Status; got != http.StatusProxyAuthRequired || proxied.Load() != 1 {
+		t.Fatalf("first check: %d, %d through the proxy", got, proxied.Load())
+	}
+	run(t, s, s.Apply(steps.Jump{Step: 8}))
+	st := s.Step(8)
+	idx := slices.IndexFunc(st.Actions, func(a steps.Action) bool { return strings.Contains(a.Label, "without the proxy") })
+	if idx < 0 {
+		t.Fatalf("no direct re-test offered: %q", labels(st.Actions))
+	}
+	if !strings.Contains(strings.Join(st.Info, "\n"), "IS 407") {
+		t.Errorf("407 not explained: %q", st.Info)
+	}
+	run(t, s, s.Apply(steps.RunAction{Index: idx}))
+	r := s.LastRetest()
+	if r == nil || r.Before.Status != 407 || r.After.Status != 200 || !s.Resolved() || s.FixedBy != 8 || proxied.Load() != 1 {
+		t.Fatalf("re-test %+v, resolved %v by %d, %d through the proxy", r, s.Resolved(), s.FixedBy, proxied.Load())
 	}
 }
