@@ -1,7 +1,7 @@
 package steps_test
 
 import (
-	"encoding/json"
+	"bytes"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/fix401/fix401/internal/hartest"
 	"github.com/fix401/fix401/probe"
 	"github.com/fix401/fix401/steps"
 )
@@ -21,46 +22,10 @@ const (
 	harFresh      = "fresh-tok-2b9e41c7d5a8"
 )
 
-// harEntry is one request and answer of a HAR file the test writes.
-type harEntry struct {
-	Method, URL string
-	Headers     [][2]string
-	Post        string
-	Status      int
-}
-
-// harFile writes a Chrome-like HAR export of entries.
-func harFile(t testing.TB, entries []harEntry) *probe.HARLog {
+// harFile reads a Chrome HAR export of entries.
+func harFile(t testing.TB, entries []hartest.Entry) *probe.HARLog {
 	t.Helper()
-	type nv struct {
-		Name  string `json:"name"`
-		Value string `json:"value"`
-	}
-	var es []map[string]any
-	for i, e := range entries {
-		var hs []nv
-		for _, h := range e.Headers {
-			hs = append(hs, nv{h[0], h[1]})
-		}
-		req := map[string]any{"method": e.Method, "url": e.URL, "httpVersion": "HTTP/1.1", "headers": hs, "cookies": []nv{}, "queryString": []nv{}}
-		if e.Post != "" {
-			req["postData"] = map[string]any{"mimeType": "application/x-www-form-urlencoded", "text": e.Post}
-		}
-		es = append(es, map[string]any{
-			"startedDateTime": "2026-03-14T15:0" + string(rune('0'+i)) + ":00.000Z", "time": 12,
-			"request": req,
-			"response": map[string]any{"status": e.Status, "statusText": http.StatusText(e.Status), "httpVersion": "HTTP/1.1",
-				"headers": []nv{{"WWW-Authenticate", `Bearer error="invalid_token"`}}, "cookies": []nv{},
-				"content": map[string]any{"size": 0, "mimeType": "application/json"}, "redirectURL": ""},
-			"timings": map[string]any{"send": 1, "wait": 10, "receive": 1},
-		})
-	}
-	doc := map[string]any{"log": map[string]any{"version": "1.2", "creator": map[string]any{"name": "WebInspector", "version": "537.36"}, "entries": es}}
-	b, err := json.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log, err := probe.ReadHAR(strings.NewReader(string(b)))
+	log, err := probe.ReadHAR(bytes.NewReader(hartest.JSON("WebInspector", entries)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +62,7 @@ func (o *ordersServer) last() http.Header {
 // failed requests (so the person picks one), the first replayable against
 // srv.
 func recordedSession(t testing.TB, base string) *probe.HARLog {
-	return harFile(t, []harEntry{
+	return harFile(t, []hartest.Entry{
 		{Method: "POST", URL: base + "/login", Post: "user=ann&password=" + harPassword, Status: 200,
 			Headers: [][2]string{{"Content-Type", "application/x-www-form-urlencoded"}}},
 		{Method: "GET", URL: base + "/api/orders?page=1", Status: 401, Headers: [][2]string{
@@ -221,7 +186,7 @@ func TestHARSessionPickReplayFix(t *testing.T) {
 }
 
 func TestHARSessionOneFailureStartsAtOnce(t *testing.T) {
-	log := harFile(t, []harEntry{{Method: "GET", URL: "https://app.example.com/x", Status: 401}})
+	log := harFile(t, []hartest.Entry{{Method: "GET", URL: "https://app.example.com/x", Status: 401}})
 	s := steps.NewSession(steps.Env{}, probe.Request{Proxy: "http://proxy.example:3128", Insecure: true})
 	s.Apply(steps.OpenHAR{HAR: steps.HAR{Log: log, Name: "x.har", Entry: -1}})
 	if s.Phase != steps.PhaseDiagnosis {
@@ -235,7 +200,7 @@ func TestHARSessionOneFailureStartsAtOnce(t *testing.T) {
 	if s.Phase != steps.PhaseDiagnosis {
 		t.Fatalf("back with one failure: %v", s.Phase)
 	}
-	none := harFile(t, []harEntry{{Method: "GET", URL: "https://app.example.com/x", Status: 200}})
+	none := harFile(t, []hartest.Entry{{Method: "GET", URL: "https://app.example.com/x", Status: 200}})
 	s = steps.NewSession(steps.Env{}, probe.Request{})
 	s.Apply(steps.OpenHAR{HAR: steps.HAR{Log: none, Name: "ok.har", Entry: -1}})
 	if s.Phase != steps.PhaseURL || !strings.Contains(s.Error, "ok.har") {

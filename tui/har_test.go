@@ -1,7 +1,7 @@
 package tui
 
 import (
-	"encoding/json"
+	"bytes"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/fix401/fix401/internal/hartest"
 	"github.com/fix401/fix401/probe"
 	"github.com/fix401/fix401/steps"
 )
@@ -26,33 +27,13 @@ const (
 // refused API calls.
 func recordedHAR(t *testing.T, base string) *probe.HARLog {
 	t.Helper()
-	type nv struct {
-		Name  string `json:"name"`
-		Value string `json:"value"`
-	}
-	entry := func(method, url string, status int, post string, hs ...nv) map[string]any {
-		req := map[string]any{"method": method, "url": url, "httpVersion": "HTTP/1.1", "headers": hs, "cookies": []nv{}, "queryString": []nv{}}
-		if post != "" {
-			req["postData"] = map[string]any{"mimeType": "application/x-www-form-urlencoded", "text": post}
-		}
-		return map[string]any{"startedDateTime": "2026-03-14T15:00:00.000Z", "time": 12, "request": req,
-			"response": map[string]any{"status": status, "statusText": http.StatusText(status), "httpVersion": "HTTP/1.1",
-				"headers": []nv{{"WWW-Authenticate", `Bearer error="invalid_token"`}}, "cookies": []nv{},
-				"content": map[string]any{"size": 0, "mimeType": "application/json"}, "redirectURL": ""},
-			"timings": map[string]any{"send": 1, "wait": 10, "receive": 1}}
-	}
-	doc := map[string]any{"log": map[string]any{"version": "1.2", "creator": map[string]any{"name": "WebInspector", "version": "537.36"},
-		"entries": []any{
-			entry("POST", base+"/login", 200, "user=ann&password="+harSecret, nv{"Content-Type", "application/x-www-form-urlencoded"}),
-			entry("GET", base+"/api/orders?page=1", 401, "", nv{"Authorization", "Bearer " + harStale},
-				nv{"Cookie", "session=" + harCookie}, nv{"Accept-Encoding", "gzip, br"}),
-			entry("GET", base+"/api/admin", 403, "", nv{"Authorization", "Bearer " + harStale}),
-		}}}
-	b, err := json.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log, err := probe.ReadHAR(strings.NewReader(string(b)))
+	log, err := probe.ReadHAR(bytes.NewReader(hartest.JSON("WebInspector", []hartest.Entry{
+		{Method: "POST", URL: base + "/login", Status: 200, Post: "user=ann&password=" + harSecret,
+			Headers: [][2]string{{"Content-Type", "application/x-www-form-urlencoded"}}},
+		{Method: "GET", URL: base + "/api/orders?page=1", Status: 401, Headers: [][2]string{
+			{"Authorization", "Bearer " + harStale}, {"Cookie", "session=" + harCookie}, {"Accept-Encoding", "gzip, br"}}},
+		{Method: "GET", URL: base + "/api/admin", Status: 403, Headers: [][2]string{{"Authorization", "Bearer " + harStale}}},
+	})))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -9,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/fix401/fix401/internal/hartest"
 )
 
 // The secrets of the recorded session.
@@ -23,32 +24,13 @@ const (
 // then two refused API calls, and returns its path.
 func writeWizardHAR(t *testing.T, base string) string {
 	t.Helper()
-	type nv struct {
-		Name  string `json:"name"`
-		Value string `json:"value"`
-	}
-	entry := func(method, url string, status int, post string, hs ...nv) map[string]any {
-		req := map[string]any{"method": method, "url": url, "httpVersion": "HTTP/1.1", "headers": hs, "cookies": []nv{}, "queryString": []nv{}}
-		if post != "" {
-			req["postData"] = map[string]any{"mimeType": "application/x-www-form-urlencoded", "text": post}
-		}
-		return map[string]any{"startedDateTime": "2026-03-14T15:00:00.000Z", "time": 12, "request": req,
-			"response": map[string]any{"status": status, "statusText": http.StatusText(status), "httpVersion": "HTTP/1.1",
-				"headers": []nv{{"WWW-Authenticate", `Bearer error="invalid_token"`}}, "cookies": []nv{},
-				"content": map[string]any{"size": 0, "mimeType": "application/json"}, "redirectURL": ""},
-			"timings": map[string]any{"send": 1, "wait": 10, "receive": 1}}
-	}
-	doc := map[string]any{"log": map[string]any{"version": "1.2", "creator": map[string]any{"name": "Firefox", "version": "133.0"},
-		"entries": []any{
-			entry("POST", base+"/login", 200, "user=bob&password="+wizHARSecret, nv{"Content-Type", "application/x-www-form-urlencoded"}),
-			entry("GET", base+"/api/orders?page=1", 401, "", nv{"Authorization", "Bearer " + wizHARStale},
-				nv{"Cookie", "session=" + wizHARCookie}, nv{"X-Requested-With", "XMLHttpRequest"}),
-			entry("GET", base+"/api/admin", 403, "", nv{"Authorization", "Bearer " + wizHARStale}),
-		}}}
-	b, err := json.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := hartest.JSON("Firefox", []hartest.Entry{
+		{Method: "POST", URL: base + "/login", Status: 200, Post: "user=bob&password=" + wizHARSecret,
+			Headers: [][2]string{{"Content-Type", "application/x-www-form-urlencoded"}}},
+		{Method: "GET", URL: base + "/api/orders?page=1", Status: 401, Headers: [][2]string{
+			{"Authorization", "Bearer " + wizHARStale}, {"Cookie", "session=" + wizHARCookie}, {"X-Requested-With", "XMLHttpRequest"}}},
+		{Method: "GET", URL: base + "/api/admin", Status: 403, Headers: [][2]string{{"Authorization", "Bearer " + wizHARStale}}},
+	})
 	path := filepath.Join(t.TempDir(), "app.har")
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
