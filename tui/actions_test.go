@@ -167,6 +167,16 @@ func TestPlainOffersTheSameActions(t *testing.T) {
 	if !exists(flushLog) || o.Interrupted {
 		t.Fatalf("flush ran: %v, outcome %+v\n%s", exists(flushLog), o, text)
 	}
+
+	// Enter alone at the question is a no.
+	env, flushLog = stubMachine(t, 0)
+	out.Reset()
+	if _, err := RunPlain(context.Background(), flushConfig(t, env), strings.NewReader("5\na\n\nq\n"), &out); err != nil {
+		t.Fatal(err)
+	}
+	if exists(flushLog) || !strings.Contains(out.String(), "Nothing was run.") {
+		t.Fatalf("enter ran it (%v):\n%s", exists(flushLog), out.String())
+	}
 }
 
 // TestStep5FitsEverySize: the actions, their commands and the question

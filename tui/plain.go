@@ -33,6 +33,7 @@ func RunPlain(ctx context.Context, cfg Config, in io.Reader, out io.Writer) (Out
 	m.width, m.height = plainWidth, 1<<20
 	m.inputs, m.fieldErrs, m.focus = nil, nil, -1 // Plain asks for fields itself.
 	m.plain = true
+	defer m.stop()
 	p := &plain{m: m, s: m.sess, out: out, lines: newLineSource(in), ctx: ctx}
 	return p.run()
 }
@@ -172,6 +173,9 @@ func (p *plain) ask() (steps.Event, bool, error) {
 	}
 	cmd := strings.ToLower(strings.TrimSpace(l))
 	switch {
+	case cmd == "" && p.s.PendingConsent() != nil:
+		// Only a typed y runs something that changes the system.
+		return steps.Consent{Yes: false}, false, nil
 	case cmd == "":
 		if p.s.Phase == steps.PhaseAllTried {
 			return nil, true, nil
