@@ -112,6 +112,9 @@ func ParseURL(raw string) (*url.URL, error) {
 	if !strings.Contains(s, "://") && !strings.HasPrefix(s, "-") && looksLikeHost(s) {
 		return nil, Inputf("%q has no scheme: did you mean https://%s ?", Sanitize(s), Sanitize(s))
 	}
+	if scheme, _, ok := strings.Cut(s, "://"); ok && !validScheme(scheme) {
+		return nil, Inputf("%q is not a valid URL: %q is not a scheme; use http:// or https://", Sanitize(s), Sanitize(scheme))
+	}
 	u, err := url.Parse(s)
 	if err != nil {
 		var ue *url.Error
@@ -138,6 +141,22 @@ func ParseURL(raw string) (*url.URL, error) {
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	return u, nil
+}
+
+// validScheme reports whether s is a URL scheme (RFC 3986 §3.1).
+func validScheme(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, c := range s {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func looksLikeHost(s string) bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os/exec"
 	"strings"
 
 	"github.com/fix401/fix401/probe"
@@ -84,6 +85,12 @@ const (
 	EffectResolve
 	// EffectAction: run Action.Run; report back with ActionDone{Step}.
 	EffectAction
+	// EffectDetect: run Env.Detect for Step with Request; report back
+	// with Detected{Step, Seq} (Seq numbers detections, not checks).
+	EffectDetect
+	// EffectTerminal: hand the terminal to Terminal (sudo asking for the
+	// password) and wait for it; report back with TerminalDone{Step}.
+	EffectTerminal
 )
 
 // Effect is I/O the caller runs on the session's behalf.
@@ -96,6 +103,8 @@ type Effect struct {
 	Action  Action
 	// Refresh is what an EffectRefresh refreshes with.
 	Refresh probe.RefreshConfig
+	// Terminal is the program of an EffectTerminal.
+	Terminal *exec.Cmd
 }
 
 // Apply is the one transition function: it moves the session on by ev and
@@ -118,19 +127,19 @@ func (s *Session) Apply(ev Event) []Effect {
 		}
 		return nil
 	case ActionDone:
-		s.actionBusy = false
-		if ev.Err != nil {
-			s.Error = fmt.Sprintf("%s did not work: %s", ev.Label, s.Redactor.Text(ev.Err.Error()))
-			return nil
-		}
-		if s.Phase == PhaseStep && s.Current == ev.Step {
-			return s.startCheck(PhaseRetesting, ev.Step, ev.Label+" (done by fix401)")
-		}
-		return nil
+		return s.actionDone(ev)
+	case Detected:
+		return s.detected(ev)
+	case TerminalDone:
+		return s.terminalDone(ev)
 	}
 
-	// Everything below is the person's doing: clear the last message.
+	// Everything below is the person's doing: clear the last message. A
+	// question "Run this?" left unanswered counts as a no.
 	s.Error, s.Notice = "", ""
+	if _, ok := ev.(Consent); !ok {
+		s.act.consent = nil
+	}
 	if s.actionBusy {
 		if _, ok := ev.(Cancel); !ok {
 			if _, ok := ev.(Back); !ok {
@@ -157,12 +166,21 @@ func (s *Session) Apply(ev Event) []Effect {
 	case Cancel:
 		return s.cancel()
 
+	case Consent:
+		return s.consentGiven(ev)
+
+	case OpenHAR:
+		return s.openHAR(ev.HAR)
+
+	case Pick:
+		return s.pick(ev.Index)
+
 	case Back:
 		switch s.Phase {
 		case PhaseProbing, PhaseRetesting:
 			return s.cancel()
 		case PhaseDiagnosis:
-			s.Phase = PhaseURL
+			s.Phase = s.backFromDiagnosis()
 		case PhaseStep:
 			if p := s.prevInOrder(s.Current); p != 0 {
 				return s.goStep(p)
@@ -228,7 +246,7 @@ func (s *Session) Apply(ev Event) []Effect {
 			return nil
 		}
 		switch s.Phase {
-		case PhaseURL, PhaseProbing:
+		case PhaseURL, PhaseProbing, PhasePick:
 			return nil
 		case PhaseRetesting:
 			eff := s.cancel()
@@ -278,14 +296,15 @@ func (s *Session) moveOn(n int) []Effect {
 func (s *Session) goStep(n int) []Effect {
 	s.Current = n
 	s.Phase = PhaseStep
+	effs := s.detect(n)
 	if n == 5 {
 		host := s.host()
 		if host != "" && (s.DNS.Host != host || !s.DNS.Done) {
 			s.DNS = DNSAnswer{Host: host}
-			return []Effect{{Kind: EffectResolve, Host: host}}
+			return append(effs, Effect{Kind: EffectResolve, Host: host})
 		}
 	}
-	return nil
+	return effs
 }
 
 func (s *Session) startCheck(phase Phase, step int, change string) []Effect {
@@ -438,8 +457,11 @@ func (s *Session) runAction(a Action) []Effect {
 			s.Notice = "Do this by hand: " + a.Label + "."
 			return nil
 		}
-		s.actionBusy = true
-		return []Effect{{Kind: EffectAction, Step: s.Current, Action: a}}
+		if a.Changes {
+			s.act.consent = &pendingAction{step: s.Current, action: a}
+			return nil
+		}
+		return s.startAction(s.Current, a)
 	}
 	return nil
 }

@@ -48,9 +48,11 @@ const (
 	PhaseResolved
 	// PhaseAllTried: every step was tried or skipped and it still fails.
 	PhaseAllTried
+	// PhasePick lists the failed requests of a HAR export to start from.
+	PhasePick
 )
 
-var phaseNames = [...]string{"url", "probing", "diagnosis", "step", "retesting", "result", "resolved", "all-tried"}
+var phaseNames = [...]string{"url", "probing", "diagnosis", "step", "retesting", "result", "resolved", "all-tried", "pick"}
 
 func (p Phase) String() string {
 	if int(p) < len(phaseNames) {
@@ -104,6 +106,11 @@ type Env struct {
 	// actions from platform/, demo shortcuts). Nil offers none, and the
 	// steps show manual instructions only.
 	Actions func(step int) []Action
+	// Detect finds what a step can show and offer on this machine
+	// (platform/: the DNS cache, browsers, proxies). It does I/O, so the
+	// session asks for it with EffectDetect and gets the Offer back in a
+	// Detected event. Nil detects nothing.
+	Detect func(ctx context.Context, step int, req probe.Request) Offer
 }
 
 func (e Env) now() time.Time {
@@ -161,6 +168,9 @@ type Session struct {
 	change     string // what the running re-test changed, in plain words
 	returnTo   Phase  // where a cancelled check goes back to
 	actionBusy bool   // an OS action is running
+
+	act actionState // consent, prompts and offers of OS actions (actions.go)
+	har *harState   // the HAR export the session started from (har.go)
 }
 
 // DNSAnswer is what a host name resolved to.

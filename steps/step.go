@@ -38,6 +38,9 @@ type Step struct {
 	Actions []Action
 	// Judge says how the re-test is judged, in plain words.
 	Judge string
+	// HelpDesk says, last, what a help desk may ask for: how to save a
+	// HAR file in the person's browser.
+	HelpDesk []string
 }
 
 // Field names; Submit values are matched to fields by position.
@@ -82,8 +85,28 @@ type Action struct {
 	Label   string
 	Kind    ActionKind
 	Command []string
-	Admin   bool
-	Run     func(ctx context.Context) (string, error)
+	// Show are the exact command lines run, one per command, as shown to
+	// the person (with the sudo prefix when it goes through sudo); they
+	// replace Command on screen when set.
+	Show  []string
+	Admin bool
+	// Why says what needs administrator rights and why, and how fix401
+	// will get them.
+	Why string
+	// Changes is set on an action that changes the system: the session
+	// asks "Run this?" and runs it only after a yes.
+	Changes bool
+	// Copy is text the caller puts on the terminal's clipboard when the
+	// action runs (OSC 52); Run may use a native tool as well.
+	Copy string
+	// KeepStep keeps the person on the step after the action worked,
+	// with its output as a notice, instead of re-testing at once: after
+	// opening a browser, the person tries it there and answers the
+	// step's question.
+	KeepStep bool
+	// Run does it. Besides a plain error it may return *NeedTerminal,
+	// *NeedConsent or an error wrapping ErrCancelled.
+	Run func(ctx context.Context) (string, error)
 	// Values are submitted by an ActionSubmit (may hold secrets; never
 	// shown).
 	Values []string
@@ -219,6 +242,7 @@ func (s *Session) Step(n int) Step {
 	if s.Env.Actions != nil {
 		st.Actions = append(st.Actions, s.Env.Actions(n)...)
 	}
+	s.addOffer(&st)
 	s.supportStep(&st)
 	return st
 }
@@ -505,7 +529,8 @@ func (s *Session) securityInfo(st *Step) {
 		st.Info = append(st.Info, "fix401 uses the proxy "+s.Redactor.URL(s.Request.Proxy)+" (from --proxy).")
 	}
 	for _, k := range []string{"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"} {
-		if v := s.Env.getenv(k); v != "" {
+		// The machine's offer (Env.Detect) lists these with the rest.
+		if v := s.Env.getenv(k); v != "" && s.Env.Detect == nil {
 			st.Info = append(st.Info, k+" is set to "+s.Redactor.URL(v)+".")
 		}
 	}

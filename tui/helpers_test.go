@@ -109,7 +109,7 @@ func (d *driver) run(cmd tea.Cmd) {
 		for _, c := range msg {
 			d.run(c)
 		}
-	case checkDoneMsg, dnsDoneMsg, actionDoneMsg, startMsg, savedMsg, reportMsg, supportDoneMsg:
+	case checkDoneMsg, dnsDoneMsg, actionDoneMsg, startMsg, detectDoneMsg, terminalDoneMsg, savedMsg, reportMsg, supportDoneMsg:
 		d.send(msg)
 	}
 }

@@ -50,6 +50,9 @@ type Config struct {
 	// Support configures the saved session, reports, the clipboard and
 	// the OAuth refresh (report.go).
 	Support Support
+	// HAR starts the wizard from a browser's HAR export instead of a live
+	// check (fix401 --har FILE).
+	HAR *steps.HAR
 }
 
 // Outcome is how a wizard run ended.
@@ -102,6 +105,13 @@ type Model struct {
 	interrupted bool
 
 	sup *supportState // saving and reports (report.go)
+	// pick is the highlighted request in a HAR export's list; stop
+	// cancels everything still running in the background (checks,
+	// detection, actions) when the wizard ends.
+	pick int
+	stop context.CancelFunc
+	// plain is set in the line-by-line dialogue.
+	plain bool
 }
 
 // New builds the model. With a URL in cfg.Request the first check starts as
@@ -119,13 +129,15 @@ func New(cfg Config) Model {
 	if cfg.Check == nil {
 		cfg.Check = probe.Run
 	}
+	ctx, stop := context.WithCancel(cfg.Context)
 	m := Model{
 		sess:    steps.NewSession(cfg.Env, cfg.Request),
 		cfg:     cfg,
 		check:   cfg.Check,
 		resolve: cfg.Resolve,
 		now:     cfg.Now,
-		ctx:     cfg.Context,
+		ctx:     ctx,
+		stop:    stop,
 		width:   80,
 		height:  24,
 		isDark:  cfg.Dark,
@@ -135,6 +147,9 @@ func New(cfg Config) Model {
 	}
 	m.spinner = spinner.New(spinner.WithSpinner(spinner.MiniDot))
 	m.initSupport()
+	if cfg.HAR != nil {
+		m.sess.Apply(steps.OpenHAR{HAR: *cfg.HAR})
+	}
 	m.setStyles(cfg.Dark)
 	m.syncScreen()
 	m.syncKeys()
@@ -206,6 +221,13 @@ func (m *Model) runEffects(effs []steps.Effect) tea.Cmd {
 			cmds = append(cmds, m.resolveCmd(e.Host))
 		case steps.EffectAction:
 			cmds = append(cmds, m.actionCmd(e), m.spinner.Tick)
+			if e.Action.Copy != "" {
+				cmds = append(cmds, tea.SetClipboard(e.Action.Copy))
+			}
+		case steps.EffectDetect:
+			cmds = append(cmds, m.detectCmd(e))
+		case steps.EffectTerminal:
+			cmds = append(cmds, m.terminalCmd(e))
 		default:
 			if isSupportEffect(e) {
 				cmds = append(cmds, m.supportEffectCmd(e), m.spinner.Tick)

@@ -32,6 +32,8 @@ func RunPlain(ctx context.Context, cfg Config, in io.Reader, out io.Writer) (Out
 	m.styles = Styles{} // No colour, no attributes.
 	m.width, m.height = plainWidth, 1<<20
 	m.inputs, m.fieldErrs, m.focus = nil, nil, -1 // Plain asks for fields itself.
+	m.plain = true
+	defer m.stop()
 	p := &plain{m: m, s: m.sess, out: out, lines: newLineSource(in), ctx: ctx}
 	return p.run()
 }
@@ -104,6 +106,10 @@ func (p *plain) runEffects(effs []steps.Effect) error {
 			p.printf("%s …\n", e.Action.Label)
 			o, err := e.Action.Run(p.ctx)
 			more = p.s.Apply(steps.ActionDone{Step: e.Step, Label: e.Action.Label, Output: o, Err: err})
+		case steps.EffectDetect:
+			more = p.detect(e)
+		case steps.EffectTerminal:
+			more = p.terminal(e)
 		default:
 			if isSupportEffect(e) {
 				if ev := supportEffect(p.ctx, p.m.cfg.Support, e); ev != nil {
@@ -123,6 +129,7 @@ func (p *plain) show() {
 	}
 	key := p.m.screenKeyFor()
 	if key == p.shown && p.s.Error == "" && p.s.Notice == "" {
+		p.showConsent()
 		return
 	}
 	p.shown = key
@@ -156,6 +163,8 @@ func (p *plain) ask() (steps.Event, bool, error) {
 			return nil, false, err
 		}
 		return steps.Start{URL: l}, false, nil
+	case steps.PhasePick:
+		return p.askPick()
 	case steps.PhaseStep:
 		st := p.s.Step(p.s.Current)
 		if st.AutoFocus && len(st.Fields) > 0 && !p.askedForm() {
@@ -172,6 +181,9 @@ func (p *plain) ask() (steps.Event, bool, error) {
 	}
 	cmd := strings.ToLower(strings.TrimSpace(l))
 	switch {
+	case cmd == "" && p.s.PendingConsent() != nil:
+		// Only a typed y runs something that changes the system.
+		return steps.Consent{Yes: false}, false, nil
 	case cmd == "":
 		if p.s.Phase == steps.PhaseAllTried {
 			return nil, true, nil
@@ -197,6 +209,10 @@ func (p *plain) ask() (steps.Event, bool, error) {
 		return steps.Skip{}, false, nil
 	case cmd == "b":
 		return steps.Back{}, false, nil
+	case (cmd == "y" || cmd == "yes") && p.s.PendingConsent() != nil:
+		return steps.Consent{Yes: true}, false, nil
+	case (cmd == "n" || cmd == "no") && p.s.PendingConsent() != nil:
+		return steps.Consent{Yes: false}, false, nil
 	case cmd == "y" || cmd == "yes":
 		return steps.Answer{Works: true}, false, nil
 	case cmd == "n" || cmd == "no":
@@ -279,6 +295,9 @@ func (p *plain) prompt() string {
 		return "[enter] start the steps · r re-test · t technical · ? help · q quit "
 	case steps.PhaseStep:
 		st := p.s.Step(p.s.Current)
+		if p.s.PendingConsent() != nil {
+			return "Run this? y yes · n no "
+		}
 		var parts []string
 		switch {
 		case st.Question != "":

@@ -57,6 +57,10 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, m.apply(steps.DNSDone{Host: msg.host, Addrs: msg.addrs, Err: msg.err})
 	case actionDoneMsg:
 		return m, m.apply(steps.ActionDone{Step: msg.step, Label: msg.label, Output: msg.output, Err: msg.err})
+	case detectDoneMsg:
+		return m, m.apply(steps.Detected{Step: msg.step, Seq: msg.seq, Offer: msg.offer, Err: msg.err})
+	case terminalDoneMsg:
+		return m, m.apply(steps.TerminalDone{Step: msg.step, Err: msg.err})
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	}
@@ -91,9 +95,13 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, k.ForceQuit):
 		m.interrupted, m.quitting = true, true
 		m.stopCheck()
+		m.stop()
 		return m, tea.Interrupt
 	case key.Matches(msg, k.Suspend):
 		return m, tea.Suspend
+	}
+	if m.sess.Phase == steps.PhasePick {
+		return m.pickKey(msg)
 	}
 
 	if m.fieldFocused() {
@@ -136,6 +144,7 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, k.Quit):
 		m.quitting = true
 		m.stopCheck()
+		m.stop()
 		return m, tea.Quit
 	case key.Matches(msg, k.Help):
 		m.help.ShowAll = !m.help.ShowAll
@@ -150,6 +159,10 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m, m.setFocus(m.cycle(+1))
 	case key.Matches(msg, k.PrevField):
 		return m, m.setFocus(m.cycle(-1))
+	case key.Matches(msg, k.Yes) && m.consenting():
+		return m, m.apply(steps.Consent{Yes: true})
+	case key.Matches(msg, k.No) && m.consenting():
+		return m, m.apply(steps.Consent{Yes: false})
 	case key.Matches(msg, k.Yes):
 		return m, m.apply(steps.Answer{Works: true})
 	case key.Matches(msg, k.No):
@@ -360,7 +373,8 @@ func (m *Model) syncKeys() {
 	question := ph == steps.PhaseStep && m.sess.Step(m.sess.Current).Question != ""
 	stepLike := ph == steps.PhaseStep || ph == steps.PhaseResult
 
-	k.Continue.SetEnabled(!busy && !(question && !field && !action))
+	consent := m.consenting()
+	k.Continue.SetEnabled(!busy && !(question && !field && !action) && !(consent && !field))
 	switch {
 	case field && m.focus < len(m.inputs)-1:
 		k.Continue.SetHelp("enter", "next field")
@@ -398,12 +412,22 @@ func (m *Model) syncKeys() {
 		k.NextField.SetHelp("tab", "next field")
 	}
 	k.Leave.SetEnabled(field || action)
-	k.Yes.SetEnabled(!field && question && !busy)
-	k.No.SetEnabled(!field && question && !busy)
+	k.Yes.SetEnabled(!field && (question || consent) && !busy)
+	k.No.SetEnabled(!field && (question || consent) && !busy)
+	if consent {
+		k.Yes.SetHelp("y", "run it")
+		k.No.SetHelp("n", "do not run it")
+	} else {
+		k.Yes.SetHelp("y", "it works")
+		k.No.SetHelp("n", "still fails")
+	}
 	k.Tech.SetEnabled(!field && ph != steps.PhaseURL && ph != steps.PhaseProbing)
 	k.Help.SetEnabled(!field)
 	k.Up.SetEnabled(!field)
 	k.Down.SetEnabled(!field)
 	k.Quit.SetEnabled(!field)
+	if ph == steps.PhasePick {
+		m.syncPickKeys()
+	}
 	m.syncSupportKeys()
 }

@@ -142,7 +142,7 @@ func (m Model) window(lines []string, focusLine, bh int) []string {
 	}
 	room := bh - 1 // One line for the "more" marker.
 	off := min(m.scroll, len(lines)-room)
-	if m.fieldFocused() && focusLine >= 0 {
+	if focusLine >= 0 {
 		if focusLine < off {
 			off = focusLine
 		} else if focusLine >= off+room {
@@ -327,6 +327,8 @@ func (m Model) mainLines(w int) ([]string, int) {
 		m.viewResolved(d)
 	case steps.PhaseAllTried:
 		m.viewAllTried(d)
+	case steps.PhasePick:
+		m.viewPick(d)
 	}
 	m.viewMessages(d)
 	return d.lines, d.focusLine
@@ -418,6 +420,7 @@ func (m Model) viewDiagnosis(d *doc) {
 		big = st.StatusOK
 	}
 	d.para(big, snap.StatusText())
+	m.viewHARSource(d)
 	d.para(st.Text, steps.Meaning(diag))
 	if why := steps.WhyNot(snap.Status); why != "" {
 		d.blank()
@@ -502,34 +505,13 @@ func (m Model) viewStep(d *doc) {
 		}
 		d.para(st.Subtle, "Press y (yes, it works) or n (no, it still fails).")
 	}
-	if len(s.Actions) > 0 {
-		d.blank()
-		d.para(st.Heading, "fix401 can do this for you:")
-		for i, a := range s.Actions {
-			label := "[ " + a.Label + " ]"
-			style := st.Action
-			if m.focus == len(m.inputs)+i {
-				style = st.ActionFocus
-				d.focusLine = len(d.lines)
-			}
-			d.raw(ansi.Truncate(style.Render(label), d.w, "…"))
-			if len(a.Command) > 0 {
-				cmd := "runs: " + strings.Join(a.Command, " ")
-				if a.Admin {
-					cmd += " (asks for an administrator password)"
-				}
-				d.hang("  ", st.Subtle, st.Subtle, cmd)
-			}
-		}
-		if m.sess.ActionBusy() {
-			d.hang(m.spinner.View()+" ", st.SpinnerTone, st.Text, "Working… "+m.elapsed())
-		}
-	}
+	m.viewActions(d, s)
 	d.blank()
 	d.para(st.Subtle, s.Judge)
 	if r := m.sess.LastRetest(); r != nil && r.Step == s.Number {
 		d.para(st.Subtle, "Last re-test of this step: "+r.Before.StatusText()+" "+iconArrow+" "+r.After.StatusText()+".")
 	}
+	m.viewHelpDesk(d, s)
 }
 
 func (m Model) viewResult(d *doc) {

@@ -187,7 +187,7 @@ func renderReport(res *probe.Result, st reportStyles, verbose bool) string {
 			line("  %2d. %s %s", i+1, probe.StepTitle(s), st.faint.Render(fmt.Sprintf("(step %d)", s)))
 		}
 		line("")
-		line("%s", st.faint.Render("Run fix401 "+shellQuote(red.URL(target))+" to be guided through them, re-testing after each."))
+		line("%s", st.faint.Render(guideLine(ex.Facts.Source, red.URL(target))))
 	}
 	return b.String()
 }

@@ -26,6 +26,7 @@ type wizardOptions struct {
 	req   requestFlags
 	plain bool
 	rep   wizardReport // reports, --resume, OAuth (wizard_report.go)
+	har   wizardHARFlags
 }
 
 // placeholderURL lets the request flags be parsed before the person has
@@ -37,6 +38,7 @@ func installWizard(root *cobra.Command) {
 	o := &wizardOptions{}
 	o.req.register(root.Flags())
 	o.rep.register(root.Flags())
+	o.har.register(root.Flags())
 	root.Flags().BoolVar(&o.plain, "plain", false, "a line-by-line dialogue instead of the full-screen wizard (for screen readers; chosen automatically when stdin or stdout is not a terminal)")
 	root.RunE = func(cmd *cobra.Command, args []string) error {
 		return runWizard(cmd, o, args)
@@ -46,6 +48,12 @@ func installWizard(root *cobra.Command) {
 func runWizard(cmd *cobra.Command, o *wizardOptions, args []string) error {
 	if o.rep.resume {
 		return runResume(cmd, o, args)
+	}
+	if har, err := o.har.used(cmd.Flags(), args); err != nil || har {
+		if err != nil {
+			return err
+		}
+		return runWizardHAR(cmd, o)
 	}
 	rawURL := ""
 	if len(args) == 1 {
@@ -63,7 +71,9 @@ func runWizard(cmd *cobra.Command, o *wizardOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg := tui.Config{Request: req, Env: wizardEnv(), Check: probe.Run, Support: o.rep.support(cmd)}
+	env, cleanup := withPlatform(wizardEnv())
+	defer cleanup()
+	cfg := tui.Config{Request: req, Env: env, Check: probe.Run, Support: o.rep.support(cmd)}
 	return runUI(cmd, cfg, o.plain)
 }
 
