@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/fix401/fix401/probe"
 )
@@ -205,12 +204,4 @@ func stepList(ns []int) string {
 		parts[i] = fmt.Sprint(n)
 	}
 	return "Steps " + strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
-}
-
-// expiryText is a time for people, or "" when zero.
-func expiryText(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format("2006-01-02 15:04 UTC")
 }

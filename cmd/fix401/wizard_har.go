@@ -90,7 +90,7 @@ func runWizardHAR(cmd *cobra.Command, o *wizardOptions) error {
 	base := probe.Request{Proxy: flags.Proxy, Insecure: flags.Insecure, Timeout: flags.Timeout}
 	env, cleanup := withPlatform(wizardEnv())
 	defer cleanup()
-	cfg := tui.Config{Request: base, Env: env, Check: probe.Run, HAR: &steps.HAR{Log: log, Name: name, Entry: idx}}
+	cfg := tui.Config{Request: base, Env: env, Check: probe.Run, HAR: &steps.HAR{Log: log, Name: name, Entry: idx}, Support: o.rep.support(cmd)}
 	return runUI(cmd, cfg, o.plain)
 }
 
