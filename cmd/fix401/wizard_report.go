@@ -30,10 +30,10 @@ type wizardReport struct {
 func (w *wizardReport) register(fs *pflag.FlagSet) {
 	fs.StringVar(&w.report, "report", "", "write the support report to PATH (JSON for a .json name, Markdown otherwise) instead of the state directory")
 	fs.BoolVar(&w.resume, "resume", false, "continue the last unfinished session (passwords and tokens are never saved: give them again with the same flags)")
-	fs.StringVar(&w.tokenURL, "token-url", "", "OAuth 2.0 token endpoint URL, for a refresh in steps 3 and 10 (or "+probe.EnvTokenURL+")")
-	fs.StringVar(&w.clientID, "client-id", "", "OAuth 2.0 client ID (or "+probe.EnvClientID+")")
-	fs.StringVar(&w.clientSecret, "client-secret", "", "OAuth 2.0 client SECRET, if the client has one (better: "+probe.EnvClientSecret+", which other users cannot see)")
-	fs.StringVar(&w.refreshToken, "refresh-token", "", "OAuth 2.0 refresh TOKEN (better: "+probe.EnvRefreshToken+")")
+	fs.StringVar(&w.tokenURL, "token-url", "", "token endpoint URL for an OAuth 2.0 refresh in steps 3 and 10 (or "+probe.EnvTokenURL+")")
+	fs.StringVar(&w.clientID, "client-id", "", "client ID for the OAuth 2.0 refresh (or "+probe.EnvClientID+")")
+	fs.StringVar(&w.clientSecret, "client-secret", "", "client SECRET for the OAuth 2.0 refresh, if the client has one (better: "+probe.EnvClientSecret+", which other users cannot see)")
+	fs.StringVar(&w.refreshToken, "refresh-token", "", "refresh TOKEN for the OAuth 2.0 refresh (better: "+probe.EnvRefreshToken+")")
 }
 
 // oauth is the OAuth configuration: the environment, overridden by flags.
