@@ -241,7 +241,7 @@ func (s *Session) savedRequest() (SavedRequest, []string) {
 	}
 	for _, h := range req.Headers {
 		name := strings.TrimSpace(h.Name)
-		if probe.IsSecretHeader(name) || strings.EqualFold(name, "cookie") || r.Text(h.Value) != probe.Sanitize(h.Value) {
+		if probe.IsSecretHeader(name) || looksSecret(name) || r.Text(h.Value) != probe.Sanitize(h.Value) {
 			left = append(left, "the "+probe.Sanitize(name)+" header")
 			continue
 		}
@@ -316,7 +316,7 @@ func cleanURL(raw string) (string, []string) {
 		q := u.Query()
 		var names []string
 		for k := range q {
-			if probe.IsTokenParam(k) {
+			if probe.IsTokenParam(k) || looksSecret(k) {
 				names = append(names, k)
 			}
 		}
@@ -326,7 +326,7 @@ func cleanURL(raw string) (string, []string) {
 			kept := parts[:0]
 			for _, p := range parts {
 				k, _, _ := strings.Cut(p, "=")
-				if key, err := url.QueryUnescape(k); err == nil && probe.IsTokenParam(key) {
+				if key, err := url.QueryUnescape(k); err != nil || probe.IsTokenParam(key) || looksSecret(key) {
 					continue
 				}
 				kept = append(kept, p)
@@ -338,6 +338,22 @@ func cleanURL(raw string) (string, []string) {
 		}
 	}
 	return u.String(), removed
+}
+
+// secretWords are parts of header and parameter names that usually carry
+// a secret; what is saved errs on the side of leaving such values out.
+var secretWords = []string{"auth", "token", "secret", "key", "pass", "session", "cookie", "sig", "credential", "jwt", "bearer", "otp", "code"}
+
+// looksSecret reports whether a header or parameter name suggests a
+// secret, beyond the names probe knows.
+func looksSecret(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range secretWords {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // stripURL is cleanURL, redacted, for a URL shown but never sent again.

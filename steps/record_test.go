@@ -271,3 +271,32 @@ func TestResumeWithCredentialsGivenAgain(t *testing.T) {
 		t.Fatalf("the resume check did not send the token given again")
 	}
 }
+
+// TestSavedRequestLeavesOutSecretLookingValues: headers and parameters
+// whose names suggest a secret are not saved, even when probe does not
+// know their names.
+func TestSavedRequestLeavesOutSecretLookingValues(t *testing.T) {
+	req := probe.Request{
+		URL:     "https://user:pa55word-0123@example.com/x?page=2&mySessionId=sess-value-0001&sig2=sig-value-0002",
+		Headers: []probe.Field{{Name: "X-Custom-Auth", Value: "custom-auth-value-0003"}, {Name: "Accept", Value: "text/html"}, {Name: "X-Tenant-Key", Value: "tenant-key-0004"}},
+		Body:    `{"password":"body-secret-0005"}`,
+		Proxy:   "http://proxyuser:proxy-pass-0006@proxy.example:3128",
+	}
+	s := steps.NewSession(steps.Env{}, req)
+	rec := s.Record(false)
+	b, _ := json.Marshal(rec)
+	for _, sec := range []string{"pa55word-0123", "sess-value-0001", "sig-value-0002", "custom-auth-value-0003", "tenant-key-0004", "body-secret-0005", "proxy-pass-0006"} {
+		if strings.Contains(string(b), sec) {
+			t.Errorf("saved %q:\n%s", sec, b)
+		}
+	}
+	if rec.Request.URL != "https://user@example.com/x?page=2" || len(rec.Request.Headers) != 1 || rec.Request.Headers[0].Name != "Accept" {
+		t.Errorf("saved request %+v", rec.Request)
+	}
+	left := strings.Join(rec.NotSaved, "; ")
+	for _, want := range []string{"the password in the address", "mySessionId", "X-Custom-Auth", "the request body", "the proxy's password"} {
+		if !strings.Contains(left, want) {
+			t.Errorf("not saved %q lacks %q", left, want)
+		}
+	}
+}
