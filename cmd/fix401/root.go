@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -106,12 +107,40 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if version != "" {
 		opts = append(opts, fang.WithVersion(version))
 	}
+	// A command that only sets an exit code (its output already said what
+	// happened) returns nil to fang: fang's error path asks the terminal
+	// for its background colour, which stalls for seconds on a terminal
+	// that does not answer.
+	silent := 0
+	quietExits(root, &silent)
 	err := fang.Execute(ctx, root, opts...)
+	if err == nil && silent != 0 {
+		return silent
+	}
 	code := exitCode(err)
 	if code == exitProblem && isCobraUsage(err) {
 		code = exitUsage
 	}
 	return code
+}
+
+// quietExits wraps every command's RunE so that an exitError becomes a
+// nil error with the code recorded in *code.
+func quietExits(cmd *cobra.Command, code *int) {
+	if run := cmd.RunE; run != nil {
+		cmd.RunE = func(c *cobra.Command, args []string) error {
+			err := run(c, args)
+			var ee exitError
+			if errors.As(err, &ee) {
+				*code = ee.code
+				return nil
+			}
+			return err
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		quietExits(sub, code)
+	}
 }
 
 func asExit(err error, target *exitError) bool {
