@@ -116,20 +116,8 @@ type Action struct {
 	Event Event
 }
 
-// Titles of the ten steps, and their sidebar forms.
+// Sidebar forms of the ten step titles (the titles are probe.StepTitle).
 var (
-	titles = [NumSteps + 1]string{"",
-		"Confirm your login information",
-		"Empty cookies and cache",
-		"Log out and back in",
-		"Verify the URL",
-		"Clear the DNS cache",
-		"Turn off browser add-ons",
-		"Try a private window",
-		"Check security and firewall settings",
-		"Contact the site administrator",
-		"Check API tokens",
-	}
 	shorts = [NumSteps + 1]string{"",
 		"Login information",
 		"Cookies and cache",
@@ -157,14 +145,6 @@ var (
 	}
 )
 
-// Title returns step n's title.
-func Title(n int) string {
-	if n < 1 || n > NumSteps {
-		return ""
-	}
-	return titles[n]
-}
-
 // Short returns step n's short title.
 func Short(n int) string {
 	if n < 1 || n > NumSteps {
@@ -180,7 +160,7 @@ func (s *Session) Step(n int) Step {
 	if n < 1 || n > NumSteps {
 		return Step{}
 	}
-	st := Step{Number: n, Title: titles[n], Short: shorts[n], Judge: judgeGeneric}
+	st := Step{Number: n, Title: probe.StepTitle(n), Short: shorts[n], Judge: judgeGeneric}
 	d := s.Diagnosis()
 	if d != nil {
 		for _, f := range d.Findings {
