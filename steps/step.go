@@ -79,15 +79,13 @@ const (
 )
 
 // Action is something fix401 can do for the person in a step. OS actions
-// (platform/) map onto ActionRun: Command is shown before running, Admin
+// (platform/) map onto ActionRun: Show is shown before running, Admin
 // says it will ask for an administrator password, and Run does it.
 type Action struct {
-	Label   string
-	Kind    ActionKind
-	Command []string
+	Label string
+	Kind  ActionKind
 	// Show are the exact command lines run, one per command, as shown to
-	// the person (with the sudo prefix when it goes through sudo); they
-	// replace Command on screen when set.
+	// the person (with the sudo prefix when it goes through sudo).
 	Show  []string
 	Admin bool
 	// Why says what needs administrator rights and why, and how fix401
