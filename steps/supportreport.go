@@ -348,9 +348,24 @@ func outcomeSentence(o ReportOutcome, state string) string {
 	case o.Resolved:
 		return "Resolved: the address answers " + o.LatestStatusText + "."
 	case state == ReportInterrupted:
-		return "Not resolved: the session was stopped while the address still answered " + o.LatestStatusText + "."
+		return "Not resolved: the session was stopped while the address still " + Answers(o.LatestStatusText, true) + "."
 	}
-	return "Not resolved: the address still answers " + o.LatestStatusText + " (it first answered " + o.FirstStatusText + ")."
+	return "Not resolved: the address still " + Answers(o.LatestStatusText, false) + " (it first " + Answers(o.FirstStatusText, true) + ")."
+}
+
+// Answers phrases what an address answers for a sentence: "answers 401
+// Unauthorized", or "gets no answer" when nothing answered; past gives
+// "answered …" / "got no answer".
+func Answers(statusText string, past bool) string {
+	switch {
+	case statusText == probe.StatusText(0) && past:
+		return "got no answer"
+	case statusText == probe.StatusText(0):
+		return "gets no answer"
+	case past:
+		return "answered " + statusText
+	}
+	return "answers " + statusText
 }
 
 func (s *Session) firstSnap() Snapshot {

@@ -191,7 +191,7 @@ func outcomeOf(s *steps.Session, interrupted bool) Outcome {
 	case o.Resolved:
 		o.Summary = []string{"fix401: " + url + " works (" + o.After.StatusText() + ")."}
 	case s.Last != nil:
-		o.Summary = []string{"fix401: " + url + " still answers " + o.After.StatusText() + "."}
+		o.Summary = []string{"fix401: " + url + " still " + steps.Answers(o.After.StatusText(), false) + "."}
 	default:
 		o.Summary = []string{"fix401: nothing was checked."}
 	}

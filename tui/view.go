@@ -601,7 +601,7 @@ func (m Model) viewResolved(d *doc) {
 func (m Model) viewAllTried(d *doc) {
 	st := m.styles
 	after := steps.Snap(m.sess.Last)
-	d.para(st.StatusBad, "Every step has been tried; the address still answers "+after.StatusText()+".")
+	d.para(st.StatusBad, "Every step has been tried; the address still "+steps.Answers(after.StatusText(), false)+".")
 	d.blank()
 	d.para(st.Text, "This now needs the site's administrator. Send them this summary (passwords and tokens are hidden):")
 	d.blank()
