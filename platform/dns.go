@@ -259,17 +259,11 @@ func nmDNSMode(env *Env) (mode, file string) {
 		if !ok {
 			continue
 		}
-		section := ""
-		for _, line := range strings.Split(s, "\n") {
-			line = strings.TrimSpace(line)
-			if strings.HasPrefix(line, "[") {
-				section = strings.Trim(line, "[] ")
-				continue
+		keyFile(s, func(group, k, v string) {
+			if group == "main" && k == "dns" {
+				mode, file = v, f
 			}
-			if k, v, ok := strings.Cut(line, "="); ok && section == "main" && strings.TrimSpace(k) == "dns" {
-				mode, file = strings.TrimSpace(v), f
-			}
-		}
+		})
 	}
 	return mode, file
 }

@@ -444,17 +444,11 @@ func kdeProxies(env *Env, r *ProxyReport) {
 		return
 	}
 	vals := map[string]string{}
-	section := ""
-	for _, line := range strings.Split(s, "\n") {
-		line = strings.TrimSpace(line)
-		if strings.HasPrefix(line, "[") {
-			section = strings.Trim(line, "[]")
-			continue
+	keyFile(s, func(group, k, v string) {
+		if group == "Proxy Settings" {
+			vals[k] = v
 		}
-		if k, v, ok := strings.Cut(line, "="); ok && section == "Proxy Settings" {
-			vals[strings.TrimSpace(k)] = strings.TrimSpace(v)
-		}
-	}
+	})
 	const src = "KDE settings (kioslaverc)"
 	typ, _ := strconv.Atoi(vals["ProxyType"])
 	switch typ {
