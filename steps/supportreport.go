@@ -242,7 +242,7 @@ func (s *Session) SupportReport(meta ReportMeta) SupportReport {
 	}
 	first, latest := s.firstSnap(), s.lastSnap()
 	rep.Outcome = ReportOutcome{
-		Resolved: s.Resolved(), FixedBy: s.FixedBy, FixedByTitle: Title(s.FixedBy),
+		Resolved: s.Resolved(), FixedBy: s.FixedBy, FixedByTitle: probe.StepTitle(s.FixedBy),
 		FirstStatus: first.Status, FirstStatusText: first.StatusText(),
 		LatestStatus: latest.Status, LatestStatusText: latest.StatusText(),
 		Verdict: latest.Verdict,
@@ -252,7 +252,7 @@ func (s *Session) SupportReport(meta ReportMeta) SupportReport {
 	lastOutcome := map[int]Outcome{}
 	retests := map[int]int{}
 	for _, h := range s.History {
-		rt := ReportRetest{At: h.At.UTC(), Step: h.Step, StepTitle: Title(h.Step), Change: r.Text(h.Change),
+		rt := ReportRetest{At: h.At.UTC(), Step: h.Step, StepTitle: probe.StepTitle(h.Step), Change: r.Text(h.Change),
 			Before: reportStatus(h.Before), After: reportStatus(h.After), Outcome: h.Outcome.ID()}
 		if h.Answer != nil {
 			rt.Answer = answerText(*h.Answer)
@@ -264,7 +264,7 @@ func (s *Session) SupportReport(meta ReportMeta) SupportReport {
 		}
 	}
 	for _, n := range s.Order {
-		st := ReportStep{Number: n, Title: Title(n), Position: s.Position(n), State: stateIDs[s.States[n]], Retests: retests[n]}
+		st := ReportStep{Number: n, Title: probe.StepTitle(n), Position: s.Position(n), State: stateIDs[s.States[n]], Retests: retests[n]}
 		if a, ok := s.Answers[n]; ok {
 			st.Answer = answerText(a)
 		}
