@@ -66,9 +66,11 @@ var known = map[string]struct {
 	"safari":   {"Safari", FamilySafari},
 }
 
-// identify maps a program or app name ("google-chrome-stable",
-// "org.mozilla.firefox", "msedge.exe") to a known browser ID.
-func identify(name string) string {
+// IdentifyBrowser maps a program or app name or path
+// ("google-chrome-stable", "org.mozilla.firefox", "msedge.exe", $BROWSER)
+// to a known browser ID, or "" when it names no browser fix401 knows.
+func IdentifyBrowser(name string) string {
+	name = strings.TrimSpace(name)
 	n := strings.ToLower(path.Base(strings.ReplaceAll(name, `\`, "/")))
 	n = strings.TrimSuffix(strings.TrimSuffix(n, ".desktop"), ".exe")
 	switch {
@@ -76,7 +78,7 @@ func identify(name string) string {
 		return "chrome"
 	case strings.Contains(n, "chromium"):
 		return "chromium"
-	case strings.Contains(n, "microsoft-edge") || strings.Contains(n, "com.microsoft.edge") || n == "msedge":
+	case strings.Contains(n, "microsoft-edge") || strings.Contains(n, "com.microsoft.edge") || n == "msedge" || n == "edge":
 		return "edge"
 	case strings.Contains(n, "brave"):
 		return "brave"
@@ -212,9 +214,9 @@ func linuxBrowsers(ctx context.Context, env *Env) []Browser {
 			case strings.HasPrefix(exe, "/snap/"):
 				b.Sandbox = "snap"
 			}
-			id := identify(appName)
+			id := IdentifyBrowser(appName)
 			if id == "" {
-				id = identify(strings.TrimSuffix(n, ".desktop"))
+				id = IdentifyBrowser(strings.TrimSuffix(n, ".desktop"))
 			}
 			if id != "" {
 				k := known[id]
@@ -401,7 +403,7 @@ func windowsBrowsers(env *Env) []Browser {
 				continue
 			}
 			exe := commandPath(cmd)
-			id := identify(exe)
+			id := IdentifyBrowser(exe)
 			if id == "" && strings.Contains(strings.ToLower(exe), "opera") {
 				id = "opera"
 			}
@@ -424,7 +426,7 @@ func windowsBrowsers(env *Env) []Browser {
 	}
 	// App Paths catch installs that did not register as a browser.
 	for _, exe := range []string{"chrome.exe", "msedge.exe", "firefox.exe", "brave.exe", "opera.exe", "vivaldi.exe"} {
-		id := identify(exe)
+		id := IdentifyBrowser(exe)
 		if slices.ContainsFunc(list, func(b Browser) bool { return b.ID == id }) {
 			continue
 		}

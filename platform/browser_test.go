@@ -384,3 +384,27 @@ func TestInternalPage(t *testing.T) {
 		t.Errorf("safari steps should name the site: %q", m.Steps)
 	}
 }
+
+func TestIdentifyBrowser(t *testing.T) {
+	for name, want := range map[string]string{
+		"google-chrome-stable":          "chrome",
+		" /usr/bin/chromium-browser ":   "chromium",
+		`C:\Program Files\msedge.exe`:   "edge",
+		"edge":                          "edge",
+		"microsoft-edge-stable.desktop": "edge",
+		"com.brave.Browser":             "brave",
+		"org.mozilla.firefox":           "firefox",
+		"iceweasel":                     "firefox",
+		"Safari":                        "safari",
+		"vivaldi-stable":                "vivaldi",
+		"opera":                         "opera",
+		"xdg-open":                      "",
+		"sensible-browser":              "",
+		"":                              "",
+		"/":                             "",
+	} {
+		if got := IdentifyBrowser(name); got != want {
+			t.Errorf("IdentifyBrowser(%q) = %q, want %q", name, got, want)
+		}
+	}
+}

@@ -19,12 +19,11 @@ type desktopEntry struct {
 	Private []string
 }
 
-// parseDesktop reads a .desktop file's [Desktop Entry] group and its
-// private-window action.
-func parseDesktop(id, file, s string) (desktopEntry, bool) {
-	e := desktopEntry{ID: id, File: file}
+// keyFile calls fn with the group, key and value of every "key=value" line
+// of a key file (a desktop file, KDE's or NetworkManager's configuration),
+// key and value trimmed; blank lines and # comments are skipped.
+func keyFile(s string, fn func(group, key, value string)) {
 	group := ""
-	isApp := false
 	for _, line := range strings.Split(s, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
@@ -34,11 +33,18 @@ func parseDesktop(id, file, s string) (desktopEntry, bool) {
 			group = line[1 : len(line)-1]
 			continue
 		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok {
-			continue
+		if k, v, ok := strings.Cut(line, "="); ok {
+			fn(group, strings.TrimSpace(k), strings.TrimSpace(v))
 		}
-		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+	}
+}
+
+// parseDesktop reads a .desktop file's [Desktop Entry] group and its
+// private-window action.
+func parseDesktop(id, file, s string) (desktopEntry, bool) {
+	e := desktopEntry{ID: id, File: file}
+	isApp := false
+	keyFile(s, func(group, k, v string) {
 		switch {
 		case group == "Desktop Entry":
 			switch k {
@@ -67,7 +73,7 @@ func parseDesktop(id, file, s string) (desktopEntry, bool) {
 				e.Private = parseDesktopExec(unescapeDesktop(v))
 			}
 		}
-	}
+	})
 	return e, isApp && len(e.Exec) > 0
 }
 

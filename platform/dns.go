@@ -74,6 +74,10 @@ func (r DNSReport) Actions() []Action {
 const NothingCaches = "No local DNS cache on this machine, so there is nothing to flush. " +
 	"The DNS server it asks (router, internet provider or company) may keep the old answer until it expires."
 
+// notLocalNote is said of a DNS server that runs but that the system's own
+// lookups do not ask.
+const notLocalNote = "it runs, but the system's lookups do not go to a local address"
+
 // BrowserDNSNote reminds that browsers cache DNS on their own.
 const BrowserDNSNote = "Browsers keep their own DNS cache, which flushing the system's does not touch: " +
 	"see InternalPage(…, PageDNSCache) for where to clear it. A browser with secure DNS (DNS over HTTPS) " +
@@ -255,17 +259,11 @@ func nmDNSMode(env *Env) (mode, file string) {
 		if !ok {
 			continue
 		}
-		section := ""
-		for _, line := range strings.Split(s, "\n") {
-			line = strings.TrimSpace(line)
-			if strings.HasPrefix(line, "[") {
-				section = strings.Trim(line, "[] ")
-				continue
+		keyFile(s, func(group, k, v string) {
+			if group == "main" && k == "dns" {
+				mode, file = v, f
 			}
-			if k, v, ok := strings.Cut(line, "="); ok && section == "main" && strings.TrimSpace(k) == "dns" {
-				mode, file = strings.TrimSpace(v), f
-			}
-		}
+		})
 	}
 	return mode, file
 }
@@ -493,7 +491,7 @@ func detectDNSLinux(ctx context.Context, env *Env) DNSReport {
 		}
 		switch {
 		case len(localList) == 0:
-			c.Note = "it runs, but the system's lookups do not go to a local address"
+			c.Note = notLocalNote
 			r.Unused = append(r.Unused, c)
 		case pid == 0:
 			c.Evidence = append(c.Evidence, "lookups go to "+strings.Join(localList, ", "))
@@ -505,41 +503,31 @@ func detectDNSLinux(ctx context.Context, env *Env) DNSReport {
 			r.Caches = append(r.Caches, c)
 		}
 	}
-	if ub := procsNamed(ps, "unbound"); len(ub) > 0 {
-		c := DNSCache{Kind: CacheUnbound, Name: "unbound", Evidence: []string{"unbound runs (PID " + strconv.Itoa(ub[0].PID) + ")"}}
-		switch {
-		case len(localList) == 0:
-			c.Note = "it runs, but the system's lookups do not go to a local address"
-			r.Unused = append(r.Unused, c)
-		default:
-			c.Evidence = append(c.Evidence, "lookups go to "+strings.Join(localList, ", "))
-			if bin := env.lookPath("unbound-control"); bin != "" {
-				c.Actions = []Action{{ID: "dns.unbound.reload", Title: "Reload unbound (empties its cache)",
-					Argv: []string{bin, "reload"}, Admin: true, Changes: true, Timeout: flushTimeout,
-					ExitReasons: map[int]ExitReason{1: {Text: "unbound-control could not reach unbound (remote-control off, or its key needs admin rights)", NeedsAdmin: true}}}}
-			} else {
-				c.Note = "unbound-control is not installed, so fix401 cannot flush it"
-			}
-			r.Caches = append(r.Caches, c)
+	// unbound and BIND are each flushed through their own control program.
+	for _, d := range []struct{ proc, kind, name, id, title, tool, arg, fails string }{
+		{"unbound", CacheUnbound, "unbound", "dns.unbound.reload", "Reload unbound (empties its cache)", "unbound-control", "reload",
+			"unbound-control could not reach unbound (remote-control off, or its key needs admin rights)"},
+		{"named", CacheNamed, "BIND (named)", "dns.named.flush", "Empty BIND's cache", "rndc", "flush",
+			"rndc could not reach named (its key needs admin rights)"},
+	} {
+		procs := procsNamed(ps, d.proc)
+		if len(procs) == 0 {
+			continue
 		}
-	}
-	if nd := procsNamed(ps, "named"); len(nd) > 0 {
-		c := DNSCache{Kind: CacheNamed, Name: "BIND (named)", Evidence: []string{"named runs (PID " + strconv.Itoa(nd[0].PID) + ")"}}
-		switch {
-		case len(localList) == 0:
-			c.Note = "it runs, but the system's lookups do not go to a local address"
+		c := DNSCache{Kind: d.kind, Name: d.name, Evidence: []string{d.proc + " runs (PID " + strconv.Itoa(procs[0].PID) + ")"}}
+		if len(localList) == 0 {
+			c.Note = notLocalNote
 			r.Unused = append(r.Unused, c)
-		default:
-			c.Evidence = append(c.Evidence, "lookups go to "+strings.Join(localList, ", "))
-			if bin := env.lookPath("rndc"); bin != "" {
-				c.Actions = []Action{{ID: "dns.named.flush", Title: "Empty BIND's cache",
-					Argv: []string{bin, "flush"}, Admin: true, Changes: true, Timeout: flushTimeout,
-					ExitReasons: map[int]ExitReason{1: {Text: "rndc could not reach named (its key needs admin rights)", NeedsAdmin: true}}}}
-			} else {
-				c.Note = "rndc is not installed, so fix401 cannot flush it"
-			}
-			r.Caches = append(r.Caches, c)
+			continue
 		}
+		c.Evidence = append(c.Evidence, "lookups go to "+strings.Join(localList, ", "))
+		if bin := env.lookPath(d.tool); bin != "" {
+			c.Actions = []Action{{ID: d.id, Title: d.title, Argv: []string{bin, d.arg}, Admin: true, Changes: true, Timeout: flushTimeout,
+				ExitReasons: map[int]ExitReason{1: {Text: d.fails, NeedsAdmin: true}}}}
+		} else {
+			c.Note = d.tool + " is not installed, so fix401 cannot flush it"
+		}
+		r.Caches = append(r.Caches, c)
 	}
 	if len(r.Caches) == 0 {
 		r.Note = NothingCaches

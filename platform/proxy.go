@@ -182,12 +182,13 @@ func (c EnvProxy) useProxy(host, port string) bool {
 	return true
 }
 
-// maskProxy hides a password in a proxy value.
+// maskProxy hides a password in a proxy value and a token in a PAC
+// address's query.
 func maskProxy(v string) string {
 	if u, err := parseProxyValue(v); err == nil && u != nil && u.User != nil {
 		return probe.NewRedactor().URL(u.String())
 	}
-	return probe.Sanitize(v)
+	return probe.NewRedactor().URL(v)
 }
 
 // DetectProxies lists the proxies from the environment and from the OS
@@ -286,7 +287,7 @@ func macProxies(ctx context.Context, env *Env, r *ProxyReport) {
 		}
 	}
 	if v["ProxyAutoConfigEnable"] == "1" {
-		r.add("pac", probe.Sanitize(v["ProxyAutoConfigURLString"]), src)
+		r.add("pac", maskProxy(v["ProxyAutoConfigURLString"]), src)
 	}
 	if v["ProxyAutoDiscoveryEnable"] == "1" {
 		r.add("auto-detect", "WPAD", src)
@@ -363,7 +364,7 @@ func windowsProxies(env *Env, r *ProxyReport) {
 		}
 	}
 	if pac, err := reg.String(winInternetSettings, "AutoConfigURL"); err == nil && pac != "" {
-		r.add("pac", probe.Sanitize(pac), user)
+		r.add("pac", maskProxy(pac), user)
 	}
 	if b, err := reg.Binary(winInternetSettings+`\Connections`, "DefaultConnectionSettings"); err == nil {
 		if c, ok := parseConnSettings(b); ok && c.flags&connAutoDetect != 0 {
@@ -421,7 +422,7 @@ func gnomeProxies(ctx context.Context, env *Env, r *ProxyReport) {
 		}
 	case "auto":
 		if pac := get("org.gnome.system.proxy", "autoconfig-url"); pac != "" {
-			r.add("pac", probe.Sanitize(pac), src)
+			r.add("pac", maskProxy(pac), src)
 		} else {
 			r.add("auto-detect", "WPAD", src)
 		}
@@ -443,17 +444,11 @@ func kdeProxies(env *Env, r *ProxyReport) {
 		return
 	}
 	vals := map[string]string{}
-	section := ""
-	for _, line := range strings.Split(s, "\n") {
-		line = strings.TrimSpace(line)
-		if strings.HasPrefix(line, "[") {
-			section = strings.Trim(line, "[]")
-			continue
+	keyFile(s, func(group, k, v string) {
+		if group == "Proxy Settings" {
+			vals[k] = v
 		}
-		if k, v, ok := strings.Cut(line, "="); ok && section == "Proxy Settings" {
-			vals[strings.TrimSpace(k)] = strings.TrimSpace(v)
-		}
-	}
+	})
 	const src = "KDE settings (kioslaverc)"
 	typ, _ := strconv.Atoi(vals["ProxyType"])
 	switch typ {
@@ -468,7 +463,7 @@ func kdeProxies(env *Env, r *ProxyReport) {
 			r.add("bypass", probe.Sanitize(v), src)
 		}
 	case 2:
-		r.add("pac", probe.Sanitize(vals["Proxy Config Script"]), src)
+		r.add("pac", maskProxy(vals["Proxy Config Script"]), src)
 	case 3:
 		r.add("auto-detect", "WPAD", src)
 	}

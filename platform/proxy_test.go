@@ -190,6 +190,11 @@ func TestDetectProxiesLinuxDesktop(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("settings =\n%s", strings.Join(got, "\n"))
 	}
+	// A PAC address can carry a token in its query.
+	f.files["/home/ann/.config/kioslaverc"] = "[Proxy Settings]\nProxyType=2\nProxy Config Script=http://pac.example/p.pac?access_token=pacsecret1234567\n"
+	if got := strings.Join(scopes(DetectProxies(t.Context(), f.env())), "\n"); strings.Contains(got, "pacsecret") || !strings.Contains(got, "pac=http://pac.example/p.pac?access_token=") {
+		t.Errorf("PAC token not masked:\n%s", got)
+	}
 	f.cmds["/usr/bin/gsettings get org.gnome.system.proxy mode"] = out("'auto'\n")
 	f.cmds["/usr/bin/gsettings get org.gnome.system.proxy autoconfig-url"] = out("''\n")
 	delete(f.files, "/home/ann/.config/kioslaverc")

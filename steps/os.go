@@ -1,9 +1,6 @@
 package steps
 
-import (
-	"path/filepath"
-	"strings"
-)
+import "github.com/fix401/fix401/platform"
 
 // These are the manual instructions for the steps whose OS actions come
 // from platform/. They stay as the fallback when an action is unavailable.
@@ -31,22 +28,15 @@ func browsersFor(e Env) []string {
 	return []string{"firefox", "chrome"}
 }
 
-// normalizeBrowser maps a browser name or path ($BROWSER) to a known key.
+// normalizeBrowser maps a browser name or path ($BROWSER) to a browser the
+// instructions below are written for, through platform's one list of
+// browser names: Chromium takes Chrome's, a browser they do not cover "".
 func normalizeBrowser(b string) string {
-	b = strings.ToLower(filepath.Base(strings.TrimSpace(b)))
-	switch {
-	case b == "" || b == ".":
-		return ""
-	case strings.Contains(b, "edge"):
-		return "edge"
-	case strings.Contains(b, "chrom"):
+	switch id := platform.IdentifyBrowser(b); id {
+	case "chromium":
 		return "chrome"
-	case strings.Contains(b, "firefox"):
-		return "firefox"
-	case strings.Contains(b, "safari"):
-		return "safari"
-	case strings.Contains(b, "brave"):
-		return "brave"
+	case "chrome", "edge", "firefox", "safari", "brave":
+		return id
 	}
 	return ""
 }
@@ -98,8 +88,7 @@ func addonInstructions(os string, browsers []string) []string {
 	for _, b := range browsers {
 		switch b {
 		case "chrome", "brave", "edge":
-			scheme := map[string]string{"chrome": "chrome", "brave": "brave", "edge": "edge"}[b]
-			out = append(out, browserName(b)+": type "+scheme+"://extensions in the address bar and switch every extension off (ad blockers, privacy and password tools first).")
+			out = append(out, browserName(b)+": type "+b+"://extensions in the address bar and switch every extension off (ad blockers, privacy and password tools first).")
 		case "firefox":
 			out = append(out, "Firefox: type about:addons in the address bar → Extensions, and switch each one off (or Help → Troubleshoot Mode, which turns them all off at once).")
 		case "safari":

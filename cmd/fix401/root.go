@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"charm.land/fang/v2"
+	"github.com/fix401/fix401/probe"
 	"github.com/spf13/cobra"
 )
 
@@ -56,15 +57,31 @@ the URL after every step.`,
 	return root
 }
 
+// completionUsage adds cobra's completion command now, not when it runs,
+// so call it after SetOut (the command keeps the writer it finds), and
+// makes it runnable: a command that cannot run answers an unknown
+// shell ("fix401 completion tcsh") with its help and exit code 0, where a
+// usage error and exit code 2 are right.
+func completionUsage(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" && c.RunE == nil && c.Run == nil {
+			c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+		}
+	}
+}
+
 // rootRun, when set (by the wizard's file), installs the root command's
 // flags and RunE.
 var rootRun func(root *cobra.Command)
 
-// maxArgs is cobra.MaximumNArgs that returns a usage error.
+// maxArgs is cobra.MaximumNArgs that returns a usage error. The error does
+// not repeat the arguments: an unquoted -H "Authorization: Bearer …" puts
+// the token among them.
 func maxArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) > n {
-			return usagef("%s takes at most %d argument(s), got %d: %s", cmd.CommandPath(), n, len(args), strings.Join(args, " "))
+			return usagef("%s takes at most %d argument(s), got %d (quote a value that holds spaces)", cmd.CommandPath(), n, len(args))
 		}
 		return nil
 	}
@@ -77,7 +94,7 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 			return usagef("%s needs %s", cmd.CommandPath(), what)
 		}
 		if len(args) > n {
-			return usagef("%s takes %d argument(s), got %d: %s", cmd.CommandPath(), n, len(args), strings.Join(args, " "))
+			return usagef("%s takes %d argument(s), got %d (quote a value that holds spaces)", cmd.CommandPath(), n, len(args))
 		}
 		return nil
 	}
@@ -94,10 +111,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	completionUsage(root)
 	opts := []fang.Option{
 		fang.WithErrorHandler(func(w io.Writer, _ fang.Styles, err error) {
-			var ee exitError
-			if asExit(err, &ee) {
+			if errors.As(err, new(exitError)) {
 				return
 			}
 			fmt.Fprintln(w, "fix401: "+oneLine(err.Error()))
@@ -143,14 +160,6 @@ func quietExits(cmd *cobra.Command, code *int) {
 	}
 }
 
-func asExit(err error, target *exitError) bool {
-	e, ok := err.(exitError)
-	if ok {
-		*target = e
-	}
-	return ok
-}
-
 // isCobraUsage recognises the errors cobra returns for unknown commands and
 // arguments, which do not pass through the flag error function.
 func isCobraUsage(err error) bool {
@@ -163,7 +172,8 @@ func isCobraUsage(err error) bool {
 	return false
 }
 
-// oneLine keeps an error message on one line.
+// oneLine keeps an error message on one line, with no escape sequence
+// from an argument or a file reaching the terminal.
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	return strings.Join(strings.Fields(probe.Sanitize(s)), " ")
 }
