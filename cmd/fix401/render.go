@@ -9,6 +9,7 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/fix401/fix401/probe"
+	"mvdan.cc/sh/v3/syntax"
 )
 
 // reportStyles are the colours of the check report. Colours are chosen to
@@ -322,8 +323,10 @@ func styleLines(st lipgloss.Style, s string) string {
 
 // shellQuote quotes s for a POSIX shell when it needs it.
 func shellQuote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`!*?&;|<>(){}[]#~") {
-		return s
+	q, err := syntax.Quote(s, syntax.LangPOSIX)
+	if err != nil {
+		// Only text with a NUL byte cannot be quoted; URLs never hold one.
+		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return q
 }
