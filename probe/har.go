@@ -457,6 +457,12 @@ func (s *harDec) str() (string, error) {
 	return "", s.finish(t)
 }
 
+// strn is str cut to at most n bytes.
+func (s *harDec) strn(n int) (string, error) {
+	v, err := s.str()
+	return clip(v, n), err
+}
+
 // num consumes one value and returns it as a number; ok is false for
 // anything that is not a number (or a string holding one).
 func (s *harDec) num() (float64, bool, error) {
@@ -660,11 +666,9 @@ func (st *harState) page(s *harDec) error {
 		var v string
 		switch key {
 		case "id":
-			v, err = s.str()
-			p.ID = clip(v, 200)
+			p.ID, err = s.strn(200)
 		case "title":
-			v, err = s.str()
-			p.Title = clip(v, 2048)
+			p.Title, err = s.strn(2048)
 		case "startedDateTime":
 			v, err = s.str()
 			p.Started, _ = parseHARTime(v)
@@ -697,8 +701,7 @@ func (st *harState) entry(s *harDec) error {
 		var v string
 		switch key {
 		case "pageref":
-			v, err = s.str()
-			e.PageRef = clip(v, 200)
+			e.PageRef, err = s.strn(200)
 		case "startedDateTime":
 			v, err = s.str()
 			e.Started, _ = parseHARTime(v)
@@ -720,8 +723,7 @@ func (st *harState) entry(s *harDec) error {
 				case "url":
 					e.URL, err = s.str()
 				case "httpVersion":
-					v, err = s.str()
-					e.HTTPVersion = clip(v, 32)
+					e.HTTPVersion, err = s.strn(32)
 				case "headers":
 					reqHeaders, err = s.pairs()
 				case "cookies":
@@ -733,8 +735,7 @@ func (st *harState) entry(s *harDec) error {
 						case "text":
 							postText, err = s.str()
 						case "mimeType":
-							v, err = s.str()
-							e.PostMIME = clip(v, 200)
+							e.PostMIME, err = s.strn(200)
 						default:
 							err = s.skip()
 						}
@@ -748,7 +749,6 @@ func (st *harState) entry(s *harDec) error {
 		case "response":
 			_, err = s.object(func(key string) error {
 				var err error
-				var v string
 				switch key {
 				case "status":
 					var f float64
@@ -758,11 +758,9 @@ func (st *harState) entry(s *harDec) error {
 						e.Status = int(f)
 					}
 				case "statusText":
-					v, err = s.str()
-					e.StatusText = clip(v, 200)
+					e.StatusText, err = s.strn(200)
 				case "httpVersion":
-					v, err = s.str()
-					e.HTTPVersion = clip(v, 32)
+					e.HTTPVersion, err = s.strn(32)
 				case "headers":
 					respHeaders, err = s.pairs()
 				case "cookies":
@@ -770,8 +768,7 @@ func (st *harState) entry(s *harDec) error {
 				case "redirectURL":
 					e.RedirectURL, err = s.str()
 				case "_error":
-					v, err = s.str()
-					e.Error = clip(v, 300)
+					e.Error, err = s.strn(300)
 				case "content":
 					_, err = s.object(func(key string) error {
 						var err error
@@ -826,8 +823,7 @@ func (st *harState) entry(s *harDec) error {
 			v, err = s.str()
 			e.ServerIP = strings.Trim(clip(v, 64), "[]")
 		case "connection":
-			v, err = s.str()
-			e.Connection = clip(v, 64)
+			e.Connection, err = s.strn(64)
 		case "_resourceType":
 			v, err = s.str()
 			e.ResourceType = strings.ToLower(clip(v, 32))
