@@ -1725,30 +1725,40 @@ func (h *HARLog) secretsOf(idx []int, limit int) []string {
 // postSecrets returns the values of password and token fields in a form or
 // JSON body.
 func postSecrets(body string) []string {
+	var out []string
+	for k, vs := range postForm(body) {
+		if secretField(k) {
+			out = append(out, vs...)
+		}
+	}
+	return out
+}
+
+// postForm reads a form or JSON body as field names and values. A JSON
+// field that is not a string is listed with no value. The fields of a form
+// are kept even when part of it has a bad escape, so that a secret next to
+// one is still found.
+func postForm(body string) map[string][]string {
 	body = strings.TrimSpace(body)
 	if body == "" {
 		return nil
 	}
-	var out []string
 	if strings.HasPrefix(body, "{") {
 		var m map[string]any
-		if json.Unmarshal([]byte(body), &m) == nil {
-			for k, v := range m {
-				if s, ok := v.(string); ok && secretField(k) {
-					out = append(out, s)
-				}
+		if json.Unmarshal([]byte(body), &m) != nil {
+			return nil
+		}
+		out := make(map[string][]string, len(m))
+		for k, v := range m {
+			out[k] = nil
+			if s, ok := v.(string); ok {
+				out[k] = []string{s}
 			}
 		}
 		return out
 	}
-	if q, err := url.ParseQuery(body); err == nil {
-		for k, vs := range q {
-			if secretField(k) {
-				out = append(out, vs...)
-			}
-		}
-	}
-	return out
+	q, _ := url.ParseQuery(body)
+	return q
 }
 
 // secretField reports whether a form or JSON field name holds a secret.

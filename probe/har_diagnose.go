@@ -1,10 +1,11 @@
 package probe
 
 import (
-	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -241,28 +242,9 @@ func loginPost(e *HAREntry) (isLogin, password bool) {
 	return false, false
 }
 
-// postFields lists the field names of a form or JSON body.
+// postFields lists the field names of a form or JSON body, sorted.
 func postFields(body string) []string {
-	body = strings.TrimSpace(body)
-	if body == "" {
-		return nil
-	}
-	var out []string
-	if strings.HasPrefix(body, "{") {
-		var m map[string]json.RawMessage
-		if json.Unmarshal([]byte(body), &m) == nil {
-			for k := range m {
-				out = append(out, k)
-			}
-		}
-		return out
-	}
-	if q, err := url.ParseQuery(body); err == nil {
-		for k := range q {
-			out = append(out, k)
-		}
-	}
-	return out
+	return slices.Sorted(maps.Keys(postForm(body)))
 }
 
 // afterLoginPost relates the failure to the login form's POST: the POST
@@ -379,22 +361,13 @@ func postEvidence(p *HAREntry) string {
 	if len(fields) == 0 {
 		return ""
 	}
-	for k, f := range fields {
-		fields[k] = Sanitize(clip(f, 40))
-	}
 	if len(fields) > 8 {
 		fields = append(fields[:8], "…")
 	}
-	sortStrings(fields)
-	return " (form fields: " + strings.Join(fields, ", ") + ")"
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j-1] > s[j]; j-- {
-			s[j-1], s[j] = s[j], s[j-1]
-		}
+	for k, f := range fields {
+		fields[k] = Sanitize(clip(f, 40))
 	}
+	return " (form fields: " + strings.Join(fields, ", ") + ")"
 }
 
 // sessionLike reports whether a cookie looks like a login session: an

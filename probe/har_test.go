@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -793,5 +794,27 @@ func TestHARBrowserName(t *testing.T) {
 		if got := browserName(c.browser, c.creator, c.ua); got != c.want {
 			t.Errorf("browserName(%q, %q, …) = %q, want %q", c.browser, c.creator, got, c.want)
 		}
+	}
+}
+
+// TestHARPostFields checks what is read of a login POST's body: the secret
+// values (even beside a bad escape) and the field names shown as evidence,
+// the same for every run.
+func TestHARPostFields(t *testing.T) {
+	h := &HARLog{Entries: []HAREntry{{Method: "POST", URL: "https://a.example/login",
+		PostData: "user=alice&password=hunter2-correct-horse&bad=%zz"}}}
+	if got := h.Secrets(); !slices.Contains(got, "hunter2-correct-horse") {
+		t.Errorf("Secrets() = %q, want the password beside a bad escape", got)
+	}
+	form := "j=1&i=1&h=1&g=1&f=1&e=1&d=1&c=1&b=1&a=1"
+	want := " (form fields: a, b, c, d, e, f, g, h, …)"
+	for range 20 {
+		if got := postEvidence(&HAREntry{PostData: form}); got != want {
+			t.Fatalf("postEvidence = %q, want %q", got, want)
+		}
+	}
+	json := `{"password": "x", "remember": true, "user": "alice"}`
+	if got := postEvidence(&HAREntry{PostData: json}); got != " (form fields: password, remember, user)" {
+		t.Errorf("postEvidence of JSON = %q", got)
 	}
 }
