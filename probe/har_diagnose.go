@@ -574,9 +574,14 @@ func (hd *harDiag) sanitized() {
 	if h.placeholders {
 		what = "The cookies and sign-in headers in this file were replaced by placeholders such as [REDACTED],"
 	}
+	howTo := HARExportHowTo(h.Browser)
+	switch h.Browser {
+	case "Firefox", "Safari":
+		howTo = "The browser saved everything, so a tool replaced the secrets afterwards; send the original export. " + howTo
+	}
 	hd.d.add(Finding{ID: "har-sanitized", Severity: SevInfo, Title: "This HAR leaves out cookies and sign-in headers",
 		Detail: what + " so fix401 cannot tell whether your browser sent a session cookie or token with this request, whether it had expired, or whether a redirect dropped it. " +
-			HARExportHowTo(h.Browser) +
+			howTo +
 			" That file holds your live session: share it only with someone you trust, and log out afterwards to end that session.",
 		Evidence: "no Cookie, Set-Cookie or Authorization in " + plural(len(h.Entries), "request") + harCreatorEvidence(h),
 		// Without the evidence, the fixes for a browser session in their
@@ -592,19 +597,21 @@ func harCreatorEvidence(h *HARLog) string {
 }
 
 // HARExportHowTo says, in the words of the given browser's menus, how to
-// save a HAR that includes cookies and sign-in headers. An unknown browser
-// gets the instructions for all of them.
+// save a HAR that includes cookies and sign-in headers. The browser is
+// named as HARLog.Browser names it, in any case; Chromium, Brave and
+// Vivaldi get Chrome's menus. An unknown or empty browser gets the
+// instructions for all of them.
 func HARExportHowTo(browser string) string {
 	chrome := "In Chrome or Edge: open DevTools (F12) → Settings (the gear) → Preferences → Network, tick \u201cAllow to generate HAR with sensitive data\u201d, then in the Network panel open the download arrow's menu and choose \u201cExport HAR (with sensitive data)…\u201d."
 	firefox := "In Firefox: open the Network panel (F12), reload the page, then right-click a request and choose \u201cSave All As HAR\u201d; Firefox includes cookies and headers."
 	safari := "In Safari: turn on Settings → Advanced → \u201cShow features for web developers\u201d, open Web Inspector (Option-Command-I) → Network, reload, then click Export; Safari includes cookies and headers."
 	switch strings.ToLower(browser) {
-	case "chrome", "edge", "opera":
+	case "chrome", "edge", "opera", "chromium", "brave", "vivaldi":
 		return chrome
 	case "firefox":
-		return "The browser saved everything, so a tool replaced the secrets afterwards; send the original export. " + firefox
+		return firefox
 	case "safari":
-		return "The browser saved everything, so a tool replaced the secrets afterwards; send the original export. " + safari
+		return safari
 	}
 	return chrome + " " + firefox + " " + safari
 }

@@ -818,3 +818,19 @@ func TestHARPostFields(t *testing.T) {
 		t.Errorf("postEvidence of JSON = %q", got)
 	}
 }
+
+// TestHARExportHowTo checks that the how-to is the browser's own, with
+// nothing about a sanitized file, so that the fix steps can show it as is.
+func TestHARExportHowTo(t *testing.T) {
+	for _, c := range []struct{ browser, want, not string }{
+		{"Firefox", "Save All As HAR", "Export HAR"},
+		{"safari", "Web Inspector", "Save All As HAR"},
+		{"Brave", "Export HAR (with sensitive data)", "Save All As HAR"},
+		{"", "Save All As HAR", "original export"},
+	} {
+		got := HARExportHowTo(c.browser)
+		if !strings.Contains(got, c.want) || strings.Contains(got, c.not) || strings.Contains(got, "original export") {
+			t.Errorf("HARExportHowTo(%q) = %q, want %q and not %q", c.browser, got, c.want, c.not)
+		}
+	}
+}
