@@ -90,13 +90,22 @@ type prepared struct {
 }
 
 // parseProxy parses a proxy as curl's -x takes it: a URL, or host:port
-// meaning an http proxy.
+// meaning an http proxy. Only http, https and socks5 proxies are accepted;
+// the error is an InputError that never shows the proxy's password.
 func parseProxy(raw string) (*url.URL, error) {
 	s := strings.TrimSpace(raw)
 	if !strings.Contains(s, "://") {
 		s = "http://" + s
 	}
-	return url.Parse(s)
+	pu, err := url.Parse(s)
+	if err != nil || pu.Host == "" {
+		return nil, Inputf("proxy %q is not a valid URL", shownURL(raw))
+	}
+	switch pu.Scheme {
+	case "http", "https", "socks5", "socks5h":
+		return pu, nil
+	}
+	return nil, Inputf("proxy %q: fix401 supports http, https and socks5 proxies", shownURL(raw))
 }
 
 // ParseURL checks that raw is an absolute http or https URL with a host and
@@ -235,13 +244,8 @@ func prepare(req Request) (*prepared, error) {
 		p.facts.ProxySource = "none (direct, on purpose)"
 	} else if req.Proxy != "" {
 		pu, err := parseProxy(req.Proxy)
-		if err != nil || pu.Host == "" {
-			return nil, Inputf("proxy %q is not a valid URL", shownURL(req.Proxy))
-		}
-		switch pu.Scheme {
-		case "http", "https", "socks5", "socks5h":
-		default:
-			return nil, Inputf("proxy %q: fix401 supports http, https and socks5 proxies", shownURL(req.Proxy))
+		if err != nil {
+			return nil, err
 		}
 		p.facts.Proxy, p.facts.ProxySource = pu.Redacted(), "--proxy"
 		p.proxy = pu
