@@ -1058,28 +1058,10 @@ func defaultCookiePath(p string) string {
 	return p[:i]
 }
 
-// cookiePathMatch is RFC 6265 §5.1.4's path-match.
-func cookiePathMatch(reqPath, cookiePath string) bool {
-	if reqPath == "" {
-		reqPath = "/"
-	}
-	if cookiePath == "" || reqPath == cookiePath {
-		return true
-	}
-	if strings.HasPrefix(reqPath, cookiePath) {
-		return strings.HasSuffix(cookiePath, "/") || reqPath[len(cookiePath)] == '/'
-	}
-	return false
-}
-
-// cookieDomainMatch reports whether a cookie's domain covers host.
+// cookieDomainMatch reports whether a cookie's domain covers host; a
+// cookie with no domain covers every host.
 func cookieDomainMatch(c Cookie, host string) bool {
-	host = strings.ToLower(host)
-	d := strings.ToLower(c.Domain)
-	if d == "" || host == d {
-		return true
-	}
-	return c.IncludeSubdomains && strings.HasSuffix(host, "."+d) && net.ParseIP(host) == nil
+	return c.Domain == "" || domainMatch(strings.ToLower(host), c.Domain, c.IncludeSubdomains)
 }
 
 // decodeBase64Prefix decodes base64 leniently: padding optional, the
@@ -1618,7 +1600,7 @@ type harSetCookie struct {
 // deletion reports whether the response that set the cookie deleted it
 // (an expiry no later than the moment it was set, or an empty value).
 func (c harSetCookie) deletion() bool {
-	return c.Value == "" || strings.EqualFold(c.Value, "deleted") || (!c.Expires.IsZero() && !c.Expires.After(c.at))
+	return c.Value == "" || strings.EqualFold(c.Value, "deleted") || c.ExpiredAt(c.at)
 }
 
 // setCookiesBefore returns the cookies that responses before entry i set for

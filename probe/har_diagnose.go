@@ -315,13 +315,13 @@ func (hd *harDiag) afterLogin(j int) {
 	var set, kept []string
 	setAny := false
 	for _, c := range p.ResponseCookies {
-		if c.Value == "" || (!c.Expires.IsZero() && !c.Expires.After(p.Started)) || !cookieDomainMatch(c, hd.u.Hostname()) {
+		if c.Value == "" || c.ExpiredAt(p.Started) || !cookieDomainMatch(c, hd.u.Hostname()) {
 			continue
 		}
 		setAny = true
 		// A cookie that had expired, or whose path does not cover this
 		// address, is explained by the cookie rules.
-		if (!c.Expires.IsZero() && !c.Expires.After(e.Started)) || !cookiePathMatch(hd.pathOf(), c.Path) {
+		if c.ExpiredAt(e.Started) || !pathMatch(hd.pathOf(), c.Path) {
 			continue
 		}
 		set = append(set, Sanitize(c.Name))
@@ -394,10 +394,10 @@ func (hd *harDiag) cookieWrongPath() {
 	}
 	reqPath := hd.pathOf()
 	for _, c := range h.setCookiesBefore(hd.i) {
-		if c.deletion() || cookiePathMatch(reqPath, c.Path) || hd.sentCookie(c.Name) {
+		if c.deletion() || pathMatch(reqPath, c.Path) || hd.sentCookie(c.Name) {
 			continue
 		}
-		if !c.Expires.IsZero() && !c.Expires.After(e.Started) {
+		if c.ExpiredAt(e.Started) {
 			continue
 		}
 		isLogin, _ := loginPost(&h.Entries[c.entry])
@@ -449,12 +449,12 @@ func (hd *harDiag) noCookieSent() {
 	var expired, insecure, held []string
 	setBy := -1
 	for _, c := range h.setCookiesBefore(hd.i) {
-		if c.deletion() || !cookiePathMatch(hd.pathOf(), c.Path) {
+		if c.deletion() || !pathMatch(hd.pathOf(), c.Path) {
 			continue
 		}
 		name := Sanitize(c.Name)
 		switch {
-		case !c.Expires.IsZero() && !c.Expires.After(e.Started):
+		case c.ExpiredAt(e.Started):
 			expired = append(expired, fmt.Sprintf("%s (expired %s)", name, c.Expires.UTC().Format("2006-01-02 15:04:05 UTC")))
 		case c.Secure && !strings.EqualFold(hd.u.Scheme, "https") && !isLoopback(host):
 			insecure = append(insecure, name)
