@@ -172,13 +172,24 @@ func (s *Session) addOffer(st *Step) {
 		for _, l := range o.offer.Info {
 			st.Info = append(st.Info, s.Redactor.Text(l))
 		}
-		st.Actions = append(st.Actions, o.offer.Actions...)
+		for _, a := range o.offer.Actions {
+			st.Actions = append(st.Actions, s.shown(a))
+		}
 	}
 	browser := ""
 	if o != nil {
 		browser = o.offer.Browser
 	}
 	s.addHARHowTo(st, browser)
+}
+
+// shown is a with what it shows redacted: the command line of a browser
+// opening the address may carry a token in its query. Run and Copy keep
+// the whole address, which the browser needs.
+func (s *Session) shown(a Action) Action {
+	a.Label, a.Why = s.Redactor.Text(a.Label), s.Redactor.Text(a.Why)
+	a.Show = s.redactLines(a.Show)
+	return a
 }
 
 // startAction runs a on step n.
@@ -229,7 +240,7 @@ func (s *Session) actionDone(ev ActionDone) []Effect {
 	case errors.As(ev.Err, &nc):
 		s.Notice = s.Redactor.Text(nc.Reason)
 		if here {
-			s.act.consent = &pendingAction{step: ev.Step, action: nc.Next}
+			s.act.consent = &pendingAction{step: ev.Step, action: s.shown(nc.Next)}
 		}
 		return nil
 	case errors.Is(ev.Err, ErrCancelled):

@@ -118,7 +118,7 @@ func (s *Session) adminChecks(first, latest *ReportCheck) []string {
 	}
 	for _, n := range []int{6, 7} {
 		if s.Answers[n] {
-			add("The person says it works in their browser after step %d (%s): the problem was in the browser, not the server.", n, Title(n))
+			add("The person says it works in their browser after step %d (%s): the problem was in the browser, not the server.", n, probe.StepTitle(n))
 		}
 	}
 	when := c.At.UTC().Format("2006-01-02 15:04:05 UTC")

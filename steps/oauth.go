@@ -194,14 +194,10 @@ func (s *Session) refreshed(ev Refreshed) []Effect {
 	return s.startCheck(PhaseRetesting, s.Current, change)
 }
 
-// stepList names steps in words: "step 3", "steps 3 and 10".
+// stepList names steps in words: "Step 3", "Steps 3 and 10".
 func stepList(ns []int) string {
 	if len(ns) == 1 {
 		return fmt.Sprintf("Step %d", ns[0])
 	}
-	parts := make([]string, len(ns))
-	for i, n := range ns {
-		parts[i] = fmt.Sprint(n)
-	}
-	return "Steps " + strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+	return "Steps " + joinInts(ns[:len(ns)-1], ", ") + " and " + fmt.Sprint(ns[len(ns)-1])
 }

@@ -677,3 +677,31 @@ func TestStep8RetestWithoutProxy(t *testing.T) {
 		t.Fatalf("re-test %+v, resolved %v by %d, %d through the proxy", r, s.Resolved(), s.FixedBy, proxied.Load())
 	}
 }
+
+// TestBrowserStepsHideTokens: an address with a token in its query opens
+// with the token (the browser needs it), but the command shown on screen
+// and the label never hold it whole.
+func TestBrowserStepsHideTokens(t *testing.T) {
+	const token = "tok_9f8e7d6c5b4a39281706"
+	m := desktopMachine(map[string]string{"HOME": "/home/ann", "DISPLAY": ":0"})
+	pf := steps.NewPlatform(m.env())
+	pf.TempDir = t.TempDir()
+	s := steps.NewSession(steps.Env{GOOS: m.goos, Detect: pf.Detect}, probe.Request{})
+	run(t, s, s.Apply(steps.Start{URL: unauthorized(t) + "?access_token=" + token}))
+	run(t, s, s.Apply(steps.Jump{Step: 7}))
+	acts := platformActions(s.Step(7))
+	if len(acts) == 0 {
+		t.Fatal("step 7 offers no browser")
+	}
+	for _, a := range acts {
+		for _, text := range append([]string{a.Label, a.Why}, a.Show...) {
+			if strings.Contains(text, token) {
+				t.Fatalf("%q shows the token whole", text)
+			}
+		}
+	}
+	run(t, s, s.Apply(steps.RunAction{Index: slices.IndexFunc(s.Step(7).Actions, func(a steps.Action) bool { return a.Label == acts[0].Label })}))
+	if len(m.started) != 1 || !strings.Contains(strings.Join(m.started[0], " "), token) {
+		t.Fatalf("started %q: the browser needs the whole address", m.started)
+	}
+}

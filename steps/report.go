@@ -46,7 +46,7 @@ func (s *Session) Report() []string {
 		for _, h := range s.History {
 			name := "re-test"
 			if h.Step != 0 {
-				name = fmt.Sprintf("step %d (%s)", h.Step, Title(h.Step))
+				name = fmt.Sprintf("step %d (%s)", h.Step, probe.StepTitle(h.Step))
 			}
 			line := fmt.Sprintf("  - %s: %s → %s, %s", name, h.Before.StatusText(), h.After.StatusText(), h.Outcome)
 			if h.Change != "" {

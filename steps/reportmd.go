@@ -2,6 +2,7 @@ package steps
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -169,11 +170,7 @@ func (c *ReportCheck) markdown(b *strings.Builder, title string) {
 		w("- **Proxy:** %s (%s)\n", code(c.Proxy.URL), md(c.Proxy.Source))
 	}
 	if len(c.RecommendedSteps) > 0 {
-		parts := make([]string, len(c.RecommendedSteps))
-		for i, n := range c.RecommendedSteps {
-			parts[i] = fmt.Sprint(n)
-		}
-		w("- **Recommended order of the steps:** %s\n", strings.Join(parts, ", "))
+		w("- **Recommended order of the steps:** %s\n", joinInts(c.RecommendedSteps, ", "))
 	}
 
 	w("\n### What the server said\n\n")
@@ -205,11 +202,7 @@ func (c *ReportCheck) markdown(b *strings.Builder, title string) {
 			w(" Evidence: %s", code(f.Evidence))
 		}
 		if len(f.Steps) > 0 {
-			parts := make([]string, len(f.Steps))
-			for i, n := range f.Steps {
-				parts[i] = fmt.Sprint(n)
-			}
-			w(" → steps %s", strings.Join(parts, ", "))
+			w(" → steps %s", joinInts(f.Steps, ", "))
 		}
 		w("\n")
 	}
@@ -303,6 +296,15 @@ func joinCode(list []string) string {
 		parts[i] = code(s)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// joinInts joins the numbers ns with sep: 3, 10 → "3, 10".
+func joinInts(ns []int, sep string) string {
+	parts := make([]string, len(ns))
+	for i, n := range ns {
+		parts[i] = strconv.Itoa(n)
+	}
+	return strings.Join(parts, sep)
 }
 
 // cell is md for a table cell.

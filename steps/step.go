@@ -79,15 +79,13 @@ const (
 )
 
 // Action is something fix401 can do for the person in a step. OS actions
-// (platform/) map onto ActionRun: Command is shown before running, Admin
+// (platform/) map onto ActionRun: Show is shown before running, Admin
 // says it will ask for an administrator password, and Run does it.
 type Action struct {
-	Label   string
-	Kind    ActionKind
-	Command []string
+	Label string
+	Kind  ActionKind
 	// Show are the exact command lines run, one per command, as shown to
-	// the person (with the sudo prefix when it goes through sudo); they
-	// replace Command on screen when set.
+	// the person (with the sudo prefix when it goes through sudo).
 	Show  []string
 	Admin bool
 	// Why says what needs administrator rights and why, and how fix401
@@ -116,20 +114,8 @@ type Action struct {
 	Event Event
 }
 
-// Titles of the ten steps, and their sidebar forms.
+// Sidebar forms of the ten step titles (the titles are probe.StepTitle).
 var (
-	titles = [NumSteps + 1]string{"",
-		"Confirm your login information",
-		"Empty cookies and cache",
-		"Log out and back in",
-		"Verify the URL",
-		"Clear the DNS cache",
-		"Turn off browser add-ons",
-		"Try a private window",
-		"Check security and firewall settings",
-		"Contact the site administrator",
-		"Check API tokens",
-	}
 	shorts = [NumSteps + 1]string{"",
 		"Login information",
 		"Cookies and cache",
@@ -157,14 +143,6 @@ var (
 	}
 )
 
-// Title returns step n's title.
-func Title(n int) string {
-	if n < 1 || n > NumSteps {
-		return ""
-	}
-	return titles[n]
-}
-
 // Short returns step n's short title.
 func Short(n int) string {
 	if n < 1 || n > NumSteps {
@@ -180,7 +158,7 @@ func (s *Session) Step(n int) Step {
 	if n < 1 || n > NumSteps {
 		return Step{}
 	}
-	st := Step{Number: n, Title: titles[n], Short: shorts[n], Judge: judgeGeneric}
+	st := Step{Number: n, Title: probe.StepTitle(n), Short: shorts[n], Judge: judgeGeneric}
 	d := s.Diagnosis()
 	if d != nil {
 		for _, f := range d.Findings {

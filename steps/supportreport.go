@@ -242,7 +242,7 @@ func (s *Session) SupportReport(meta ReportMeta) SupportReport {
 	}
 	first, latest := s.firstSnap(), s.lastSnap()
 	rep.Outcome = ReportOutcome{
-		Resolved: s.Resolved(), FixedBy: s.FixedBy, FixedByTitle: Title(s.FixedBy),
+		Resolved: s.Resolved(), FixedBy: s.FixedBy, FixedByTitle: probe.StepTitle(s.FixedBy),
 		FirstStatus: first.Status, FirstStatusText: first.StatusText(),
 		LatestStatus: latest.Status, LatestStatusText: latest.StatusText(),
 		Verdict: latest.Verdict,
@@ -252,7 +252,7 @@ func (s *Session) SupportReport(meta ReportMeta) SupportReport {
 	lastOutcome := map[int]Outcome{}
 	retests := map[int]int{}
 	for _, h := range s.History {
-		rt := ReportRetest{At: h.At.UTC(), Step: h.Step, StepTitle: Title(h.Step), Change: r.Text(h.Change),
+		rt := ReportRetest{At: h.At.UTC(), Step: h.Step, StepTitle: probe.StepTitle(h.Step), Change: r.Text(h.Change),
 			Before: reportStatus(h.Before), After: reportStatus(h.After), Outcome: h.Outcome.ID()}
 		if h.Answer != nil {
 			rt.Answer = answerText(*h.Answer)
@@ -264,7 +264,7 @@ func (s *Session) SupportReport(meta ReportMeta) SupportReport {
 		}
 	}
 	for _, n := range s.Order {
-		st := ReportStep{Number: n, Title: Title(n), Position: s.Position(n), State: stateIDs[s.States[n]], Retests: retests[n]}
+		st := ReportStep{Number: n, Title: probe.StepTitle(n), Position: s.Position(n), State: stateIDs[s.States[n]], Retests: retests[n]}
 		if a, ok := s.Answers[n]; ok {
 			st.Answer = answerText(a)
 		}
@@ -348,9 +348,24 @@ func outcomeSentence(o ReportOutcome, state string) string {
 	case o.Resolved:
 		return "Resolved: the address answers " + o.LatestStatusText + "."
 	case state == ReportInterrupted:
-		return "Not resolved: the session was stopped while the address still answered " + o.LatestStatusText + "."
+		return "Not resolved: the session was stopped while the address still " + Answers(o.LatestStatusText, true) + "."
 	}
-	return "Not resolved: the address still answers " + o.LatestStatusText + " (it first answered " + o.FirstStatusText + ")."
+	return "Not resolved: the address still " + Answers(o.LatestStatusText, false) + " (it first " + Answers(o.FirstStatusText, true) + ")."
+}
+
+// Answers phrases what an address answers for a sentence: "answers 401
+// Unauthorized", or "gets no answer" when nothing answered; past gives
+// "answered …" / "got no answer".
+func Answers(statusText string, past bool) string {
+	switch {
+	case statusText == probe.StatusText(0) && past:
+		return "got no answer"
+	case statusText == probe.StatusText(0):
+		return "gets no answer"
+	case past:
+		return "answered " + statusText
+	}
+	return "answers " + statusText
 }
 
 func (s *Session) firstSnap() Snapshot {

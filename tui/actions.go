@@ -81,7 +81,7 @@ func (m Model) viewActions(d *doc, s steps.Step) {
 	if a := m.sess.PendingConsent(); a != nil {
 		d.blank()
 		d.para(st.Strong, a.Label+": fix401 will run")
-		for _, c := range commandLines(*a) {
+		for _, c := range a.Show {
 			d.command("  $ ", st.Subtle, st.Strong, c)
 		}
 		if a.Why != "" {
@@ -96,7 +96,7 @@ func (m Model) viewActions(d *doc, s steps.Step) {
 // viewCommands shows what an action runs, under its label.
 func (m Model) viewCommands(d *doc, a steps.Action) {
 	st := m.styles
-	lines := commandLines(a)
+	lines := a.Show
 	for i, c := range lines {
 		prefix := "runs: "
 		if i > 0 {
@@ -110,17 +110,6 @@ func (m Model) viewCommands(d *doc, a steps.Action) {
 	if a.Admin && a.Why != "" && m.sess.PendingConsent() == nil {
 		d.hang("  ", st.Subtle, st.Subtle, a.Why)
 	}
-}
-
-// commandLines are the command lines an action shows.
-func commandLines(a steps.Action) []string {
-	if len(a.Show) > 0 {
-		return a.Show
-	}
-	if len(a.Command) > 0 {
-		return []string{strings.Join(a.Command, " ")}
-	}
-	return nil
 }
 
 // consenting reports whether an action waits for "Run this? y/n".

@@ -186,12 +186,12 @@ func outcomeOf(s *steps.Session, interrupted bool) Outcome {
 	case o.Resolved && o.FixedBy != 0:
 		o.Summary = []string{
 			"fix401: " + url + " works now (" + o.Before.StatusText() + " " + iconArrow + " " + o.After.StatusText() + ").",
-			"Step " + itoa(o.FixedBy) + " (" + steps.Title(o.FixedBy) + ") fixed it.",
+			"Step " + itoa(o.FixedBy) + " (" + probe.StepTitle(o.FixedBy) + ") fixed it.",
 		}
 	case o.Resolved:
 		o.Summary = []string{"fix401: " + url + " works (" + o.After.StatusText() + ")."}
 	case s.Last != nil:
-		o.Summary = []string{"fix401: " + url + " still answers " + o.After.StatusText() + "."}
+		o.Summary = []string{"fix401: " + url + " still " + steps.Answers(o.After.StatusText(), false) + "."}
 	default:
 		o.Summary = []string{"fix401: nothing was checked."}
 	}

@@ -338,6 +338,25 @@ type lineResult struct {
 	err error
 }
 
+// maxLine is the most of one answer that is kept; the rest of a longer
+// line is read and dropped.
+const maxLine = 1 << 20
+
+// readLine reads up to and including the next line break, keeping at
+// most maxLine bytes of it, so that a huge line cannot fill the memory.
+func readLine(r *bufio.Reader) (string, error) {
+	var b []byte
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if room := maxLine - len(b); room > 0 {
+			b = append(b, chunk[:min(len(chunk), room)]...)
+		}
+		if err != bufio.ErrBufferFull {
+			return string(b), err
+		}
+	}
+}
+
 // next reads one line; it returns ErrInterrupted when ctx ends first.
 func (l *lineSource) next(ctx context.Context, secret bool, echoTo io.Writer) (string, error) {
 	ch := make(chan lineResult, 1)
@@ -348,10 +367,7 @@ func (l *lineSource) next(ctx context.Context, secret bool, echoTo io.Writer) (s
 			ch <- lineResult{string(b), err}
 			return
 		}
-		s, err := l.buf.ReadString('\n')
-		if len(s) > 1<<20 {
-			s = s[:1<<20]
-		}
+		s, err := readLine(l.buf)
 		if err == io.EOF && s != "" {
 			err = nil
 		}

@@ -46,7 +46,7 @@ func (p *plain) showConsent() {
 		return
 	}
 	p.printf("\n%s: fix401 will run\n", a.Label)
-	for _, c := range commandLines(*a) {
+	for _, c := range a.Show {
 		p.printf("  $ %s\n", c)
 	}
 	if a.Why != "" {

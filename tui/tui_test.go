@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/fix401/fix401/internal/demo"
+	"github.com/fix401/fix401/probe"
 	"github.com/fix401/fix401/steps"
 )
 
@@ -360,18 +362,60 @@ func TestTeatestBasicFlow(t *testing.T) {
 	}
 }
 
-// TestCtrlCInterrupts quits at once from inside a field.
+// TestCtrlCInterrupts quits at once from every kind of screen: a focused
+// field, a check in flight, the technical view, the full help, the report
+// panel and a HAR export's request list.
 func TestCtrlCInterrupts(t *testing.T) {
-	d := newDriver(t, New(demoConfig(t, "basic", true)), 80, 24)
-	d.send(startMsg{})
-	d.key("enter")
-	var cmd tea.Cmd
-	d.m, cmd = d.m.Update(keyMsg("ctrl+c"))
-	if !d.model().Outcome().Interrupted {
-		t.Fatal("not interrupted")
+	ready := func(t *testing.T) *driver {
+		cfg := demoConfig(t, "basic", true)
+		cfg.Support.ReportPath = filepath.Join(t.TempDir(), "report.json")
+		d := newDriver(t, New(cfg), 80, 24)
+		d.send(startMsg{})
+		return d
 	}
-	if _, ok := cmd().(tea.InterruptMsg); !ok {
-		t.Fatal("ctrl+c should return tea.Interrupt")
+	cases := []struct {
+		name  string
+		setup func(t *testing.T) *driver
+		there func(m Model) bool // the screen was reached
+	}{
+		{"URL field", func(t *testing.T) *driver {
+			cfg := demoConfig(t, "basic", true)
+			cfg.Request = probe.Request{}
+			return newDriver(t, New(cfg), 80, 24)
+		}, func(m Model) bool { return m.sess.Phase == steps.PhaseURL && m.fieldFocused() }},
+		{"step field", func(t *testing.T) *driver { d := ready(t); d.key("enter"); return d },
+			func(m Model) bool { return m.sess.Phase == steps.PhaseStep && m.fieldFocused() }},
+		{"check in flight", func(t *testing.T) *driver {
+			d := newDriver(t, New(demoConfig(t, "basic", true)), 80, 24)
+			d.hold(startMsg{})
+			return d
+		}, func(m Model) bool { return m.sess.Busy() }},
+		{"technical view", func(t *testing.T) *driver { d := ready(t); d.key("t"); return d }, func(m Model) bool { return m.showTech }},
+		{"full help", func(t *testing.T) *driver { d := ready(t); d.key("?"); return d }, func(m Model) bool { return m.help.ShowAll }},
+		{"report panel", func(t *testing.T) *driver { d := ready(t); d.key("w"); return d }, func(m Model) bool { return m.sup.overlay && m.sup.written != "" }},
+		{"HAR request list", func(t *testing.T) *driver {
+			cfg := Config{HAR: &steps.HAR{Log: recordedHAR(t, testHost), Name: "app.har", Entry: -1}, Env: steps.Env{GOOS: "linux", Now: clock}, Now: clock}
+			return newDriver(t, New(cfg), 80, 24)
+		}, func(m Model) bool { return m.sess.Phase == steps.PhasePick }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := c.setup(t)
+			if !c.there(d.model()) {
+				t.Fatalf("the screen was not reached (phase %v)", d.model().Session().Phase)
+			}
+			var cmd tea.Cmd
+			d.m, cmd = d.m.Update(keyMsg("ctrl+c"))
+			if !d.model().Outcome().Interrupted {
+				t.Fatalf("not interrupted (phase %v)", d.model().Session().Phase)
+			}
+			if cmd == nil {
+				t.Fatal("ctrl+c returned no command")
+			}
+			if _, ok := cmd().(tea.InterruptMsg); !ok {
+				t.Fatal("ctrl+c should return tea.Interrupt")
+			}
+		})
 	}
 }
 

@@ -388,7 +388,7 @@ func (m Model) viewBusy(d *doc) {
 	what := "Checking " + m.sess.Redactor.URL(m.sess.Request.URL)
 	if m.sess.Phase == steps.PhaseRetesting {
 		if n := m.sess.RetestFor(); n != 0 {
-			what = fmt.Sprintf("Re-testing after step %d (%s)", n, steps.Title(n))
+			what = fmt.Sprintf("Re-testing after step %d (%s)", n, probe.StepTitle(n))
 		} else {
 			what = "Re-testing " + m.sess.Redactor.URL(m.sess.Request.URL)
 		}
@@ -452,7 +452,7 @@ func (m Model) viewDiagnosis(d *doc) {
 	d.blank()
 	d.para(st.Heading, "The steps, in the order that fits this case:")
 	for i, n := range m.sess.Order {
-		d.hang(fmt.Sprintf("%2d. ", i+1), st.Subtle, st.Text, fmt.Sprintf("Step %d: %s", n, steps.Title(n)))
+		d.hang(fmt.Sprintf("%2d. ", i+1), st.Subtle, st.Text, fmt.Sprintf("Step %d: %s", n, probe.StepTitle(n)))
 	}
 	if len(m.cfg.Intro) > 0 {
 		d.blank()
@@ -461,7 +461,7 @@ func (m Model) viewDiagnosis(d *doc) {
 		}
 	}
 	d.blank()
-	d.para(st.Strong, fmt.Sprintf("Press enter to start with step %d (%s).", m.sess.Order[0], steps.Title(m.sess.Order[0])))
+	d.para(st.Strong, fmt.Sprintf("Press enter to start with step %d (%s).", m.sess.Order[0], probe.StepTitle(m.sess.Order[0])))
 }
 
 func (m Model) viewStep(d *doc) {
@@ -521,7 +521,7 @@ func (m Model) viewResult(d *doc) {
 		return
 	}
 	if r.Step != 0 {
-		d.para(st.Title, fmt.Sprintf("After step %d · %s", r.Step, steps.Title(r.Step)))
+		d.para(st.Title, fmt.Sprintf("After step %d · %s", r.Step, probe.StepTitle(r.Step)))
 	} else {
 		d.para(st.Title, "Re-test")
 	}
@@ -540,7 +540,7 @@ func (m Model) viewResult(d *doc) {
 	d.hang("What changed: ", st.Subtle, st.Text, m.sess.Redactor.Text(r.Change))
 	d.blank()
 	if next := m.sess.NextPending(r.Step); next != 0 {
-		d.para(st.Strong, fmt.Sprintf("Press enter for the next step: %d (%s).", next, steps.Title(next)))
+		d.para(st.Strong, fmt.Sprintf("Press enter for the next step: %d (%s).", next, probe.StepTitle(next)))
 	} else {
 		d.para(st.Strong, "Press enter: every step has been tried.")
 	}
@@ -575,7 +575,7 @@ func (m Model) viewResolved(d *doc) {
 	r := m.sess.LastRetest()
 	switch {
 	case m.sess.FixedBy != 0 && r != nil:
-		d.para(st.Strong, fmt.Sprintf("Step %d (%s) fixed it.", m.sess.FixedBy, steps.Title(m.sess.FixedBy)))
+		d.para(st.Strong, fmt.Sprintf("Step %d (%s) fixed it.", m.sess.FixedBy, probe.StepTitle(m.sess.FixedBy)))
 		m.beforeAfter(d, r)
 		d.blank()
 		d.hang("What changed: ", st.Subtle, st.Text, m.sess.Redactor.Text(r.Change))
@@ -601,7 +601,7 @@ func (m Model) viewResolved(d *doc) {
 func (m Model) viewAllTried(d *doc) {
 	st := m.styles
 	after := steps.Snap(m.sess.Last)
-	d.para(st.StatusBad, "Every step has been tried; the address still answers "+after.StatusText()+".")
+	d.para(st.StatusBad, "Every step has been tried; the address still "+steps.Answers(after.StatusText(), false)+".")
 	d.blank()
 	d.para(st.Text, "This now needs the site's administrator. Send them this summary (passwords and tokens are hidden):")
 	d.blank()

@@ -35,7 +35,7 @@ var knownKeywords = map[string]bool{
 func Load(path string) (*Schema, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("jsonschema: %w", err)
 	}
 	var root map[string]any
 	dec := json.NewDecoder(bytes.NewReader(data))

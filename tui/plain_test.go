@@ -1,0 +1,50 @@
+package tui
+
+import (
+	"bufio"
+	"io"
+	"runtime"
+	"testing"
+)
+
+// endlessLine is a reader of n bytes of 'a' and then "\nnext\n", which
+// allocates nothing itself.
+type endlessLine struct{ n, tail int }
+
+func (r *endlessLine) Read(p []byte) (int, error) {
+	const tail = "\nnext\n"
+	i := 0
+	for ; i < len(p) && r.n > 0; i, r.n = i+1, r.n-1 {
+		p[i] = 'a'
+	}
+	for ; i < len(p) && r.tail < len(tail); i, r.tail = i+1, r.tail+1 {
+		p[i] = tail[r.tail]
+	}
+	if i == 0 {
+		return 0, io.EOF
+	}
+	return i, nil
+}
+
+// TestReadLineBounded: a 64 MiB answer keeps its first MiB, costs about
+// that much memory, and the next line is read as it was typed.
+func TestReadLineBounded(t *testing.T) {
+	const huge = 64 << 20
+	br := bufio.NewReaderSize(&endlessLine{n: huge}, 64<<10)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	first, err := readLine(br)
+	runtime.ReadMemStats(&after)
+	if err != nil || len(first) != maxLine {
+		t.Fatalf("first line: %d bytes, %v", len(first), err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 8*maxLine {
+		t.Fatalf("reading the line allocated %d bytes", grew)
+	}
+	if next, err := readLine(br); err != nil || next != "next\n" {
+		t.Fatalf("next line %q, %v", next, err)
+	}
+	if _, err := readLine(br); err != io.EOF {
+		t.Fatalf("at the end: %v", err)
+	}
+}
