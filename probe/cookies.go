@@ -269,14 +269,14 @@ func CookiesFor(cookies []Cookie, u *url.URL, now time.Time) (send, expired []Co
 	if !strings.HasPrefix(reqPath, "/") {
 		reqPath = "/"
 	}
-	secure := strings.EqualFold(u.Scheme, "https") || strings.EqualFold(u.Scheme, "wss") || isLoopbackHost(host)
+	secure := strings.EqualFold(u.Scheme, "https") || strings.EqualFold(u.Scheme, "wss") || isLoopback(host)
 	for _, c := range cookies {
 		if c.Domain != "" {
 			if !domainMatch(host, c.Domain, c.IncludeSubdomains) || !pathMatch(reqPath, c.Path) || (c.Secure && !secure) {
 				continue
 			}
 		}
-		if !c.Expires.IsZero() && !now.Before(c.Expires) {
+		if c.ExpiredAt(now) {
 			expired = append(expired, c)
 			continue
 		}
@@ -328,15 +328,10 @@ func pathMatch(reqPath, cookiePath string) bool {
 	return strings.HasSuffix(cookiePath, "/") || reqPath[len(cookiePath)] == '/'
 }
 
-// isLoopbackHost reports whether host is localhost, a name under
-// .localhost, or a loopback address: the hosts browsers treat as a secure
-// context over plain http.
-func isLoopbackHost(host string) bool {
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+// ExpiredAt reports whether the cookie has an expiry and t is not before
+// it; a session cookie never expires.
+func (c Cookie) ExpiredAt(t time.Time) bool {
+	return !c.Expires.IsZero() && !t.Before(c.Expires)
 }
 
 // CookieHeader formats cookies as a Cookie header value, "n=v; n2=v2". A

@@ -543,3 +543,20 @@ func FuzzParseCookieFile(f *testing.F) {
 		_ = CookieHeader(send)
 	})
 }
+
+func TestCookieExpiredAt(t *testing.T) {
+	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		expires time.Time
+		want    bool
+	}{
+		{time.Time{}, false},
+		{now.Add(time.Second), false},
+		{now, true},
+		{now.Add(-time.Hour), true},
+	} {
+		if got := (Cookie{Name: "s", Expires: c.expires}).ExpiredAt(now); got != c.want {
+			t.Errorf("expires %v: ExpiredAt = %v, want %v", c.expires, got, c.want)
+		}
+	}
+}

@@ -778,7 +778,7 @@ func (d *diag) tokenFindings() {
 	// server failed (5xx): those rules' steps come first.
 	siteRefused := refused && last.Status < 500 && last.Status != http.StatusProxyAuthRequired
 	for _, t := range d.out.Tokens {
-		if !t.Expires.IsZero() && !ref.Before(t.Expires) {
+		if t.ExpiredAt(ref) {
 			if siteRefused {
 				d.forced = StepTokens
 			}
@@ -795,7 +795,7 @@ func (d *diag) tokenFindings() {
 				Detail: detail, Evidence: fmt.Sprintf("exp=%d (%s), reference %s", t.Expires.Unix(), t.Expires.UTC().Format(time.RFC3339), ref.UTC().Format(time.RFC3339)),
 				Steps: []int{StepTokens, StepRelogin}})
 		}
-		if !t.NotBefore.IsZero() && ref.Before(t.NotBefore) {
+		if t.NotYetValidAt(ref) {
 			d.add(Finding{ID: "token-not-yet-valid", Severity: SevError, Title: "The token is not valid yet",
 				Detail:   fmt.Sprintf("The token (%s) only becomes valid at %s UTC by %s. The clocks of the service that issued it and of this server disagree; wait a moment, and tell the administrator if it persists.", t.Where, t.NotBefore.UTC().Format("2006-01-02 15:04:05"), refName),
 				Evidence: fmt.Sprintf("nbf=%d, reference %s", t.NotBefore.Unix(), ref.UTC().Format(time.RFC3339)), Steps: []int{StepSecurity, StepAdmin, StepTokens}})

@@ -457,6 +457,12 @@ func (s *harDec) str() (string, error) {
 	return "", s.finish(t)
 }
 
+// strn is str cut to at most n bytes.
+func (s *harDec) strn(n int) (string, error) {
+	v, err := s.str()
+	return clip(v, n), err
+}
+
 // num consumes one value and returns it as a number; ok is false for
 // anything that is not a number (or a string holding one).
 func (s *harDec) num() (float64, bool, error) {
@@ -660,11 +666,9 @@ func (st *harState) page(s *harDec) error {
 		var v string
 		switch key {
 		case "id":
-			v, err = s.str()
-			p.ID = clip(v, 200)
+			p.ID, err = s.strn(200)
 		case "title":
-			v, err = s.str()
-			p.Title = clip(v, 2048)
+			p.Title, err = s.strn(2048)
 		case "startedDateTime":
 			v, err = s.str()
 			p.Started, _ = parseHARTime(v)
@@ -697,8 +701,7 @@ func (st *harState) entry(s *harDec) error {
 		var v string
 		switch key {
 		case "pageref":
-			v, err = s.str()
-			e.PageRef = clip(v, 200)
+			e.PageRef, err = s.strn(200)
 		case "startedDateTime":
 			v, err = s.str()
 			e.Started, _ = parseHARTime(v)
@@ -720,8 +723,7 @@ func (st *harState) entry(s *harDec) error {
 				case "url":
 					e.URL, err = s.str()
 				case "httpVersion":
-					v, err = s.str()
-					e.HTTPVersion = clip(v, 32)
+					e.HTTPVersion, err = s.strn(32)
 				case "headers":
 					reqHeaders, err = s.pairs()
 				case "cookies":
@@ -733,8 +735,7 @@ func (st *harState) entry(s *harDec) error {
 						case "text":
 							postText, err = s.str()
 						case "mimeType":
-							v, err = s.str()
-							e.PostMIME = clip(v, 200)
+							e.PostMIME, err = s.strn(200)
 						default:
 							err = s.skip()
 						}
@@ -748,7 +749,6 @@ func (st *harState) entry(s *harDec) error {
 		case "response":
 			_, err = s.object(func(key string) error {
 				var err error
-				var v string
 				switch key {
 				case "status":
 					var f float64
@@ -758,11 +758,9 @@ func (st *harState) entry(s *harDec) error {
 						e.Status = int(f)
 					}
 				case "statusText":
-					v, err = s.str()
-					e.StatusText = clip(v, 200)
+					e.StatusText, err = s.strn(200)
 				case "httpVersion":
-					v, err = s.str()
-					e.HTTPVersion = clip(v, 32)
+					e.HTTPVersion, err = s.strn(32)
 				case "headers":
 					respHeaders, err = s.pairs()
 				case "cookies":
@@ -770,8 +768,7 @@ func (st *harState) entry(s *harDec) error {
 				case "redirectURL":
 					e.RedirectURL, err = s.str()
 				case "_error":
-					v, err = s.str()
-					e.Error = clip(v, 300)
+					e.Error, err = s.strn(300)
 				case "content":
 					_, err = s.object(func(key string) error {
 						var err error
@@ -826,8 +823,7 @@ func (st *harState) entry(s *harDec) error {
 			v, err = s.str()
 			e.ServerIP = strings.Trim(clip(v, 64), "[]")
 		case "connection":
-			v, err = s.str()
-			e.Connection = clip(v, 64)
+			e.Connection, err = s.strn(64)
 		case "_resourceType":
 			v, err = s.str()
 			e.ResourceType = strings.ToLower(clip(v, 32))
@@ -1062,28 +1058,10 @@ func defaultCookiePath(p string) string {
 	return p[:i]
 }
 
-// cookiePathMatch is RFC 6265 §5.1.4's path-match.
-func cookiePathMatch(reqPath, cookiePath string) bool {
-	if reqPath == "" {
-		reqPath = "/"
-	}
-	if cookiePath == "" || reqPath == cookiePath {
-		return true
-	}
-	if strings.HasPrefix(reqPath, cookiePath) {
-		return strings.HasSuffix(cookiePath, "/") || reqPath[len(cookiePath)] == '/'
-	}
-	return false
-}
-
-// cookieDomainMatch reports whether a cookie's domain covers host.
+// cookieDomainMatch reports whether a cookie's domain covers host; a
+// cookie with no domain covers every host.
 func cookieDomainMatch(c Cookie, host string) bool {
-	host = strings.ToLower(host)
-	d := strings.ToLower(c.Domain)
-	if d == "" || host == d {
-		return true
-	}
-	return c.IncludeSubdomains && strings.HasSuffix(host, "."+d) && net.ParseIP(host) == nil
+	return c.Domain == "" || domainMatch(strings.ToLower(host), c.Domain, c.IncludeSubdomains)
 }
 
 // decodeBase64Prefix decodes base64 leniently: padding optional, the
@@ -1622,7 +1600,7 @@ type harSetCookie struct {
 // deletion reports whether the response that set the cookie deleted it
 // (an expiry no later than the moment it was set, or an empty value).
 func (c harSetCookie) deletion() bool {
-	return c.Value == "" || strings.EqualFold(c.Value, "deleted") || (!c.Expires.IsZero() && !c.Expires.After(c.at))
+	return c.Value == "" || strings.EqualFold(c.Value, "deleted") || c.ExpiredAt(c.at)
 }
 
 // setCookiesBefore returns the cookies that responses before entry i set for
@@ -1729,30 +1707,40 @@ func (h *HARLog) secretsOf(idx []int, limit int) []string {
 // postSecrets returns the values of password and token fields in a form or
 // JSON body.
 func postSecrets(body string) []string {
+	var out []string
+	for k, vs := range postForm(body) {
+		if secretField(k) {
+			out = append(out, vs...)
+		}
+	}
+	return out
+}
+
+// postForm reads a form or JSON body as field names and values. A JSON
+// field that is not a string is listed with no value. The fields of a form
+// are kept even when part of it has a bad escape, so that a secret next to
+// one is still found.
+func postForm(body string) map[string][]string {
 	body = strings.TrimSpace(body)
 	if body == "" {
 		return nil
 	}
-	var out []string
 	if strings.HasPrefix(body, "{") {
 		var m map[string]any
-		if json.Unmarshal([]byte(body), &m) == nil {
-			for k, v := range m {
-				if s, ok := v.(string); ok && secretField(k) {
-					out = append(out, s)
-				}
+		if json.Unmarshal([]byte(body), &m) != nil {
+			return nil
+		}
+		out := make(map[string][]string, len(m))
+		for k, v := range m {
+			out[k] = nil
+			if s, ok := v.(string); ok {
+				out[k] = []string{s}
 			}
 		}
 		return out
 	}
-	if q, err := url.ParseQuery(body); err == nil {
-		for k, vs := range q {
-			if secretField(k) {
-				out = append(out, vs...)
-			}
-		}
-	}
-	return out
+	q, _ := url.ParseQuery(body)
+	return q
 }
 
 // secretField reports whether a form or JSON field name holds a secret.

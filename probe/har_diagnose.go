@@ -1,10 +1,11 @@
 package probe
 
 import (
-	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -241,28 +242,9 @@ func loginPost(e *HAREntry) (isLogin, password bool) {
 	return false, false
 }
 
-// postFields lists the field names of a form or JSON body.
+// postFields lists the field names of a form or JSON body, sorted.
 func postFields(body string) []string {
-	body = strings.TrimSpace(body)
-	if body == "" {
-		return nil
-	}
-	var out []string
-	if strings.HasPrefix(body, "{") {
-		var m map[string]json.RawMessage
-		if json.Unmarshal([]byte(body), &m) == nil {
-			for k := range m {
-				out = append(out, k)
-			}
-		}
-		return out
-	}
-	if q, err := url.ParseQuery(body); err == nil {
-		for k := range q {
-			out = append(out, k)
-		}
-	}
-	return out
+	return slices.Sorted(maps.Keys(postForm(body)))
 }
 
 // afterLoginPost relates the failure to the login form's POST: the POST
@@ -333,13 +315,13 @@ func (hd *harDiag) afterLogin(j int) {
 	var set, kept []string
 	setAny := false
 	for _, c := range p.ResponseCookies {
-		if c.Value == "" || (!c.Expires.IsZero() && !c.Expires.After(p.Started)) || !cookieDomainMatch(c, hd.u.Hostname()) {
+		if c.Value == "" || c.ExpiredAt(p.Started) || !cookieDomainMatch(c, hd.u.Hostname()) {
 			continue
 		}
 		setAny = true
 		// A cookie that had expired, or whose path does not cover this
 		// address, is explained by the cookie rules.
-		if (!c.Expires.IsZero() && !c.Expires.After(e.Started)) || !cookiePathMatch(hd.pathOf(), c.Path) {
+		if c.ExpiredAt(e.Started) || !pathMatch(hd.pathOf(), c.Path) {
 			continue
 		}
 		set = append(set, Sanitize(c.Name))
@@ -379,22 +361,13 @@ func postEvidence(p *HAREntry) string {
 	if len(fields) == 0 {
 		return ""
 	}
-	for k, f := range fields {
-		fields[k] = Sanitize(clip(f, 40))
-	}
 	if len(fields) > 8 {
 		fields = append(fields[:8], "…")
 	}
-	sortStrings(fields)
-	return " (form fields: " + strings.Join(fields, ", ") + ")"
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j-1] > s[j]; j-- {
-			s[j-1], s[j] = s[j], s[j-1]
-		}
+	for k, f := range fields {
+		fields[k] = Sanitize(clip(f, 40))
 	}
+	return " (form fields: " + strings.Join(fields, ", ") + ")"
 }
 
 // sessionLike reports whether a cookie looks like a login session: an
@@ -421,10 +394,10 @@ func (hd *harDiag) cookieWrongPath() {
 	}
 	reqPath := hd.pathOf()
 	for _, c := range h.setCookiesBefore(hd.i) {
-		if c.deletion() || cookiePathMatch(reqPath, c.Path) || hd.sentCookie(c.Name) {
+		if c.deletion() || pathMatch(reqPath, c.Path) || hd.sentCookie(c.Name) {
 			continue
 		}
-		if !c.Expires.IsZero() && !c.Expires.After(e.Started) {
+		if c.ExpiredAt(e.Started) {
 			continue
 		}
 		isLogin, _ := loginPost(&h.Entries[c.entry])
@@ -476,12 +449,12 @@ func (hd *harDiag) noCookieSent() {
 	var expired, insecure, held []string
 	setBy := -1
 	for _, c := range h.setCookiesBefore(hd.i) {
-		if c.deletion() || !cookiePathMatch(hd.pathOf(), c.Path) {
+		if c.deletion() || !pathMatch(hd.pathOf(), c.Path) {
 			continue
 		}
 		name := Sanitize(c.Name)
 		switch {
-		case !c.Expires.IsZero() && !c.Expires.After(e.Started):
+		case c.ExpiredAt(e.Started):
 			expired = append(expired, fmt.Sprintf("%s (expired %s)", name, c.Expires.UTC().Format("2006-01-02 15:04:05 UTC")))
 		case c.Secure && !strings.EqualFold(hd.u.Scheme, "https") && !isLoopback(host):
 			insecure = append(insecure, name)
@@ -601,9 +574,14 @@ func (hd *harDiag) sanitized() {
 	if h.placeholders {
 		what = "The cookies and sign-in headers in this file were replaced by placeholders such as [REDACTED],"
 	}
+	howTo := HARExportHowTo(h.Browser)
+	switch h.Browser {
+	case "Firefox", "Safari":
+		howTo = "The browser saved everything, so a tool replaced the secrets afterwards; send the original export. " + howTo
+	}
 	hd.d.add(Finding{ID: "har-sanitized", Severity: SevInfo, Title: "This HAR leaves out cookies and sign-in headers",
 		Detail: what + " so fix401 cannot tell whether your browser sent a session cookie or token with this request, whether it had expired, or whether a redirect dropped it. " +
-			HARExportHowTo(h.Browser) +
+			howTo +
 			" That file holds your live session: share it only with someone you trust, and log out afterwards to end that session.",
 		Evidence: "no Cookie, Set-Cookie or Authorization in " + plural(len(h.Entries), "request") + harCreatorEvidence(h),
 		// Without the evidence, the fixes for a browser session in their
@@ -619,19 +597,21 @@ func harCreatorEvidence(h *HARLog) string {
 }
 
 // HARExportHowTo says, in the words of the given browser's menus, how to
-// save a HAR that includes cookies and sign-in headers. An unknown browser
-// gets the instructions for all of them.
+// save a HAR that includes cookies and sign-in headers. The browser is
+// named as HARLog.Browser names it, in any case; Chromium, Brave and
+// Vivaldi get Chrome's menus. An unknown or empty browser gets the
+// instructions for all of them.
 func HARExportHowTo(browser string) string {
 	chrome := "In Chrome or Edge: open DevTools (F12) → Settings (the gear) → Preferences → Network, tick \u201cAllow to generate HAR with sensitive data\u201d, then in the Network panel open the download arrow's menu and choose \u201cExport HAR (with sensitive data)…\u201d."
 	firefox := "In Firefox: open the Network panel (F12), reload the page, then right-click a request and choose \u201cSave All As HAR\u201d; Firefox includes cookies and headers."
 	safari := "In Safari: turn on Settings → Advanced → \u201cShow features for web developers\u201d, open Web Inspector (Option-Command-I) → Network, reload, then click Export; Safari includes cookies and headers."
 	switch strings.ToLower(browser) {
-	case "chrome", "edge", "opera":
+	case "chrome", "edge", "opera", "chromium", "brave", "vivaldi":
 		return chrome
 	case "firefox":
-		return "The browser saved everything, so a tool replaced the secrets afterwards; send the original export. " + firefox
+		return firefox
 	case "safari":
-		return "The browser saved everything, so a tool replaced the secrets afterwards; send the original export. " + safari
+		return safari
 	}
 	return chrome + " " + firefox + " " + safari
 }

@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"net/http/httptrace"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -335,7 +336,7 @@ func headerList(shape string, h http.Header, h2 bool, pseudo [][2]string) []obj 
 	for k := range h {
 		keys = append(keys, k)
 	}
-	sortStrings(keys)
+	slices.Sort(keys)
 	for _, k := range keys {
 		if shape == shapeChromeSanitized {
 			switch strings.ToLower(k) {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -792,6 +793,44 @@ func TestHARBrowserName(t *testing.T) {
 	for _, c := range cases {
 		if got := browserName(c.browser, c.creator, c.ua); got != c.want {
 			t.Errorf("browserName(%q, %q, …) = %q, want %q", c.browser, c.creator, got, c.want)
+		}
+	}
+}
+
+// TestHARPostFields checks what is read of a login POST's body: the secret
+// values (even beside a bad escape) and the field names shown as evidence,
+// the same for every run.
+func TestHARPostFields(t *testing.T) {
+	h := &HARLog{Entries: []HAREntry{{Method: "POST", URL: "https://a.example/login",
+		PostData: "user=alice&password=hunter2-correct-horse&bad=%zz"}}}
+	if got := h.Secrets(); !slices.Contains(got, "hunter2-correct-horse") {
+		t.Errorf("Secrets() = %q, want the password beside a bad escape", got)
+	}
+	form := "j=1&i=1&h=1&g=1&f=1&e=1&d=1&c=1&b=1&a=1"
+	want := " (form fields: a, b, c, d, e, f, g, h, …)"
+	for range 20 {
+		if got := postEvidence(&HAREntry{PostData: form}); got != want {
+			t.Fatalf("postEvidence = %q, want %q", got, want)
+		}
+	}
+	json := `{"password": "x", "remember": true, "user": "alice"}`
+	if got := postEvidence(&HAREntry{PostData: json}); got != " (form fields: password, remember, user)" {
+		t.Errorf("postEvidence of JSON = %q", got)
+	}
+}
+
+// TestHARExportHowTo checks that the how-to is the browser's own, with
+// nothing about a sanitized file, so that the fix steps can show it as is.
+func TestHARExportHowTo(t *testing.T) {
+	for _, c := range []struct{ browser, want, not string }{
+		{"Firefox", "Save All As HAR", "Export HAR"},
+		{"safari", "Web Inspector", "Save All As HAR"},
+		{"Brave", "Export HAR (with sensitive data)", "Save All As HAR"},
+		{"", "Save All As HAR", "original export"},
+	} {
+		got := HARExportHowTo(c.browser)
+		if !strings.Contains(got, c.want) || strings.Contains(got, c.not) || strings.Contains(got, "original export") {
+			t.Errorf("HARExportHowTo(%q) = %q, want %q and not %q", c.browser, got, c.want, c.not)
 		}
 	}
 }

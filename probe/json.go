@@ -199,7 +199,7 @@ func (r *Result) JSON() CheckJSON {
 	for _, t := range d.Tokens {
 		tj := TokenJSON{Where: red.Text(t.Where), Alg: red.Text(t.Alg), Issuer: red.Text(t.Issuer), Subject: red.Text(t.Subject), Audience: redactAll(red, t.Audience), Scopes: redactAll(red, t.Scopes),
 			Expires: timePtr(t.Expires), NotBefore: timePtr(t.NotBefore), IssuedAt: timePtr(t.IssuedAt)}
-		tj.Expired = !t.Expires.IsZero() && !ref.Before(t.Expires)
+		tj.Expired = t.ExpiredAt(ref)
 		out.Tokens = append(out.Tokens, tj)
 	}
 	if ex.Failure != nil {

@@ -80,7 +80,7 @@ func RefreshConfigFromEnv(getenv func(string) string) RefreshConfig {
 // refresh token), for building a Redactor.
 func (c RefreshConfig) Secrets() []string {
 	s := nonEmpty(c.ClientSecret, c.RefreshToken)
-	if pu, err := url.Parse(c.Proxy); err == nil && pu.User != nil {
+	if pu, err := parseProxy(c.Proxy); err == nil && pu.User != nil {
 		if pw, ok := pu.User.Password(); ok && pw != "" {
 			s = append(s, pw)
 		}
@@ -155,7 +155,7 @@ func (c RefreshConfig) prepare() (RefreshConfig, error) {
 		return c, Inputf("the client id contains line breaks or control characters: copy it again")
 	}
 	if c.Proxy != "" {
-		if _, err := proxyURL(c.Proxy); err != nil {
+		if _, err := parseProxy(c.Proxy); err != nil {
 			return c, err
 		}
 	}
@@ -355,7 +355,7 @@ func Refresh(ctx context.Context, cfg RefreshConfig) (RefreshedToken, error) {
 		DialContext:            (&net.Dialer{Timeout: cfg.Timeout}).DialContext,
 	}
 	if cfg.Proxy != "" {
-		pu, _ := proxyURL(cfg.Proxy)
+		pu, _ := parseProxy(cfg.Proxy)
 		tr.Proxy = http.ProxyURL(pu)
 	}
 	defer tr.CloseIdleConnections()
@@ -399,23 +399,6 @@ func Refresh(ctx context.Context, cfg RefreshConfig) (RefreshedToken, error) {
 		out.Scope = s
 	}
 	return out, nil
-}
-
-// proxyURL parses a proxy setting the way Request.Proxy is read: a bare
-// host:port means an http proxy.
-func proxyURL(raw string) (*url.URL, error) {
-	pu, err := url.Parse(raw)
-	if err != nil || pu.Host == "" {
-		pu, err = url.Parse("http://" + raw)
-		if err != nil || pu.Host == "" {
-			return nil, Inputf("proxy %q is not a valid URL", NewRedactor().URL(raw))
-		}
-	}
-	switch pu.Scheme {
-	case "http", "https", "socks5", "socks5h":
-		return pu, nil
-	}
-	return nil, Inputf("proxy %q: fix401 supports http, https and socks5 proxies", NewRedactor().URL(raw))
 }
 
 // answer is what the token endpoint last answered, recorded beside

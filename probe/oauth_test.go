@@ -623,9 +623,11 @@ func TestRefreshThroughProxy(t *testing.T) {
 	if len(seen) != 1 || seen[0] != "POST "+ts.URL+"/oauth2/token" {
 		t.Fatalf("the proxy saw %q", seen)
 	}
-	cfg.Proxy = "http://user:proxy-password-123@" + strings.TrimPrefix(proxy.URL, "http://")
-	if s := fmt.Sprint(cfg); strings.Contains(s, "proxy-password-123") {
-		t.Fatalf("the proxy password is shown: %s", s)
+	for _, p := range []string{"http://user:proxy-password-123@", "user:proxy-password-123@"} {
+		cfg.Proxy = p + strings.TrimPrefix(proxy.URL, "http://")
+		if s := fmt.Sprint(cfg); strings.Contains(s, "proxy-password-123") {
+			t.Fatalf("the proxy password is shown: %s", s)
+		}
 	}
 }
 
@@ -662,6 +664,7 @@ func TestRefreshBadInput(t *testing.T) {
 		{"broken refresh token", RefreshConfig{TokenURL: "https://login.example/token", RefreshToken: "abc\ndef"}, "line breaks"},
 		{"control in secret", RefreshConfig{TokenURL: "https://login.example/token", RefreshToken: "abc", ClientSecret: "a\x1bb"}, "client secret"},
 		{"bad proxy", RefreshConfig{TokenURL: "https://login.example/token", RefreshToken: "abc", Proxy: "ftp://u:proxy-pw-1234567@proxy.example"}, "supports http, https and socks5"},
+		{"broken bare proxy", RefreshConfig{TokenURL: "https://login.example/token", RefreshToken: "abc", Proxy: "u:proxy-pw-1234567@[proxy.example"}, "not a valid URL"},
 		{"negative timeout", RefreshConfig{TokenURL: "https://login.example/token", RefreshToken: "abc", Timeout: -time.Second}, "negative"},
 	}
 	for _, c := range cases {

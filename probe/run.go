@@ -90,13 +90,22 @@ type prepared struct {
 }
 
 // parseProxy parses a proxy as curl's -x takes it: a URL, or host:port
-// meaning an http proxy.
+// meaning an http proxy. Only http, https and socks5 proxies are accepted;
+// the error is an InputError that never shows the proxy's password.
 func parseProxy(raw string) (*url.URL, error) {
 	s := strings.TrimSpace(raw)
 	if !strings.Contains(s, "://") {
 		s = "http://" + s
 	}
-	return url.Parse(s)
+	pu, err := url.Parse(s)
+	if err != nil || pu.Host == "" {
+		return nil, Inputf("proxy %q is not a valid URL", shownURL(raw))
+	}
+	switch pu.Scheme {
+	case "http", "https", "socks5", "socks5h":
+		return pu, nil
+	}
+	return nil, Inputf("proxy %q: fix401 supports http, https and socks5 proxies", shownURL(raw))
 }
 
 // ParseURL checks that raw is an absolute http or https URL with a host and
@@ -110,10 +119,10 @@ func ParseURL(raw string) (*url.URL, error) {
 		return nil, Inputf("the URL contains control characters")
 	}
 	if !strings.Contains(s, "://") && !strings.HasPrefix(s, "-") && looksLikeHost(s) {
-		return nil, Inputf("%q has no scheme: did you mean https://%s ?", Sanitize(s), Sanitize(s))
+		return nil, Inputf("%q has no scheme: did you mean https://%s ?", shownURL(s), shownURL(s))
 	}
 	if scheme, _, ok := strings.Cut(s, "://"); ok && !validScheme(scheme) {
-		return nil, Inputf("%q is not a valid URL: %q is not a scheme; use http:// or https://", Sanitize(s), Sanitize(scheme))
+		return nil, Inputf("%q is not a valid URL: %q is not a scheme; use http:// or https://", shownURL(s), Sanitize(scheme))
 	}
 	u, err := url.Parse(s)
 	if err != nil {
@@ -121,26 +130,55 @@ func ParseURL(raw string) (*url.URL, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, Inputf("%q is not a valid URL: %v", Sanitize(s), err)
+		return nil, Inputf("%q is not a valid URL: %v", shownURL(s), err)
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "http", "https":
 	case "":
-		return nil, Inputf("%q is not an absolute URL: it needs http:// or https://", Sanitize(s))
+		return nil, Inputf("%q is not an absolute URL: it needs http:// or https://", shownURL(s))
 	default:
-		return nil, Inputf("%q is a %s: URL; fix401 checks only http:// and https:// URLs", Sanitize(s), Sanitize(u.Scheme))
+		return nil, Inputf("%q is a %s: URL; fix401 checks only http:// and https:// URLs", shownURL(s), Sanitize(u.Scheme))
 	}
 	if u.Host == "" || u.Hostname() == "" {
-		return nil, Inputf("%q has no host name", Sanitize(s))
+		return nil, Inputf("%q has no host name", shownURL(s))
 	}
 	if p := u.Port(); p != "" {
 		var n int
 		if _, err := fmt.Sscanf(p, "%d", &n); err != nil || n < 1 || n > 65535 {
-			return nil, Inputf("%q has an invalid port %q", Sanitize(s), Sanitize(p))
+			return nil, Inputf("%q has an invalid port %q", shownURL(s), Sanitize(p))
 		}
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	return u, nil
+}
+
+// shownURL is a URL as an error message may show it, even one that does
+// not parse: the password in its user info and the values of its token
+// query parameters are masked, and it is sanitized.
+func shownURL(s string) string {
+	start, end := 0, len(s)
+	if i := strings.Index(s, "://"); i >= 0 {
+		start = i + len("://")
+	}
+	if i := strings.IndexAny(s[start:], "/?#"); i >= 0 {
+		end = start + i
+	}
+	if at := strings.LastIndex(s[start:end], "@"); at >= 0 {
+		if colon := strings.Index(s[start:start+at], ":"); colon >= 0 {
+			s = s[:start+colon+1] + Mask + s[start+at:]
+		}
+	}
+	var secrets []string
+	if _, q, ok := strings.Cut(s, "?"); ok {
+		q, _, _ = strings.Cut(q, "#")
+		vals, _ := url.ParseQuery(q)
+		for k, vs := range vals {
+			if IsTokenParam(k) {
+				secrets = append(secrets, vs...)
+			}
+		}
+	}
+	return NewRedactor(secrets...).URL(s)
 }
 
 // validScheme reports whether s is a URL scheme (RFC 3986 §3.1).
@@ -206,13 +244,8 @@ func prepare(req Request) (*prepared, error) {
 		p.facts.ProxySource = "none (direct, on purpose)"
 	} else if req.Proxy != "" {
 		pu, err := parseProxy(req.Proxy)
-		if err != nil || pu.Host == "" {
-			return nil, Inputf("proxy %q is not a valid URL", Sanitize(req.Proxy))
-		}
-		switch pu.Scheme {
-		case "http", "https", "socks5", "socks5h":
-		default:
-			return nil, Inputf("proxy %q: fix401 supports http, https and socks5 proxies", Sanitize(req.Proxy))
+		if err != nil {
+			return nil, err
 		}
 		p.facts.Proxy, p.facts.ProxySource = pu.Redacted(), "--proxy"
 		p.proxy = pu

@@ -1285,3 +1285,26 @@ func TestRunDigestStaleRetry(t *testing.T) {
 		}
 	}
 }
+
+// TestRunBadInputHidesSecrets: an error about a URL or proxy that cannot be
+// used never shows the password or token it carries.
+func TestRunBadInputHidesSecrets(t *testing.T) {
+	t.Parallel()
+	const pass, tok = "pw-Kq8zR2vLx0", "tok-9fJ2mX7pQa"
+	for _, req := range []Request{
+		{URL: "https://alice:" + pass + "@example.com:99999/?access_token=" + tok},
+		{URL: "https://alice:" + pass + "@[::1/?token=" + tok},
+		{URL: "gopher://alice:" + pass + "@example.com/"},
+		{URL: "api.example.com/v1?access_token=" + tok},
+		{URL: "https://example.com/", Proxy: "ftp://bob:" + pass + "@proxy.example:21"},
+		{URL: "https://example.com/", Proxy: "bob:" + pass + "@[bad"},
+	} {
+		err := req.Validate()
+		if err == nil {
+			t.Fatalf("Validate accepted %q", req.URL)
+		}
+		if msg := err.Error(); strings.Contains(msg, pass) || strings.Contains(msg, tok) {
+			t.Errorf("error shows a secret: %s", msg)
+		}
+	}
+}
