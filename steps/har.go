@@ -295,20 +295,6 @@ func validHeaderName(s string) bool {
 	return http.CanonicalHeaderKey(s) != ""
 }
 
-// harSanitizedPrefix opens probe.HARExportHowTo's text for Firefox and
-// Safari, which is worded for a sanitized export; the steps ask for a
-// first one.
-const harSanitizedPrefix = "The browser saved everything, so a tool replaced the secrets afterwards; send the original export. "
-
-// harHowTo says how to save a HAR in browser b ("" for all of them).
-func harHowTo(b string) string {
-	switch b {
-	case "chromium", "brave", "vivaldi":
-		b = "chrome"
-	}
-	return strings.TrimPrefix(probe.HARExportHowTo(b), harSanitizedPrefix)
-}
-
 // addHARHowTo explains in steps 2, 6, 7 and 9 how to save a HAR file, in
 // the words of the person's browser when it is known, so that a help desk
 // can ask for one.
@@ -325,11 +311,11 @@ func (s *Session) addHARHowTo(st *Step, browser string) {
 		browser = normalizeBrowser(s.Env.Browser)
 	}
 	if st.Number == 9 {
-		st.Instructions = append(st.Instructions, "If they ask for a HAR file: "+harHowTo(browser)+
+		st.Instructions = append(st.Instructions, "If they ask for a HAR file: "+probe.HARExportHowTo(browser)+
 			" It holds your live session: send it only to them, and sign out afterwards to end that session.")
 		return
 	}
 	st.HelpDesk = append(st.HelpDesk,
-		"A HAR file shows exactly what your browser sends. "+harHowTo(browser),
+		"A HAR file shows exactly what your browser sends. "+probe.HARExportHowTo(browser),
 		"The file holds your live session: share it only with someone you trust, and sign out afterwards. fix401 --har FILE starts these steps from it.")
 }

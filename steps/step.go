@@ -480,7 +480,7 @@ func (s *Session) cookieInfo(st *Step) {
 		st.Actions = append(st.Actions, Action{Label: "Re-test without the expired cookies", Kind: ActionRequest, Change: func(r *probe.Request) {
 			keep := r.Cookies[:0:0]
 			for _, c := range r.Cookies {
-				if c.Expires.IsZero() || c.Expires.After(now) {
+				if !c.ExpiredAt(now) {
 					keep = append(keep, c)
 				}
 			}
