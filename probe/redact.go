@@ -255,7 +255,7 @@ func maskSetCookie(v string) string {
 func (r *Redactor) URL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return r.Text(raw)
+		return r.Text(maskUserinfo(raw))
 	}
 	if u.User != nil {
 		if _, has := u.User.Password(); has {

@@ -118,6 +118,11 @@ func ParseURL(raw string) (*url.URL, error) {
 	if strings.ContainsAny(s, "\r\n\t") || strings.ContainsFunc(s, isControl) {
 		return nil, Inputf("the URL contains control characters")
 	}
+	if !strings.Contains(s, "://") {
+		if _, err := DecodeJWT(s); err == nil {
+			return nil, Inputf("this looks like a token, not a URL: give the URL, and the token with --oauth2-bearer or -H \"Authorization: Bearer …\"")
+		}
+	}
 	if !strings.Contains(s, "://") && !strings.HasPrefix(s, "-") && looksLikeHost(s) {
 		return nil, Inputf("%q has no scheme: did you mean https://%s ?", shownURL(s), shownURL(s))
 	}
@@ -156,6 +161,23 @@ func ParseURL(raw string) (*url.URL, error) {
 // not parse: the password in its user info and the values of its token
 // query parameters are masked, and it is sanitized.
 func shownURL(s string) string {
+	s = maskUserinfo(s)
+	var secrets []string
+	if _, q, ok := strings.Cut(s, "?"); ok {
+		q, _, _ = strings.Cut(q, "#")
+		vals, _ := url.ParseQuery(q)
+		for k, vs := range vals {
+			if IsTokenParam(k) {
+				secrets = append(secrets, vs...)
+			}
+		}
+	}
+	return NewRedactor(secrets...).URL(s)
+}
+
+// maskUserinfo masks the password in a URL's user info by position, so
+// that it works on text that does not parse as a URL.
+func maskUserinfo(s string) string {
 	start, end := 0, len(s)
 	if i := strings.Index(s, "://"); i >= 0 {
 		start = i + len("://")
@@ -168,17 +190,7 @@ func shownURL(s string) string {
 			s = s[:start+colon+1] + Mask + s[start+at:]
 		}
 	}
-	var secrets []string
-	if _, q, ok := strings.Cut(s, "?"); ok {
-		q, _, _ = strings.Cut(q, "#")
-		vals, _ := url.ParseQuery(q)
-		for k, vs := range vals {
-			if IsTokenParam(k) {
-				secrets = append(secrets, vs...)
-			}
-		}
-	}
-	return NewRedactor(secrets...).URL(s)
+	return s
 }
 
 // validScheme reports whether s is a URL scheme (RFC 3986 §3.1).

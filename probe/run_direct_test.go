@@ -58,3 +58,17 @@ func dialTo(origin string) func(ctx context.Context, network, addr string) (net.
 		return d.DialContext(ctx, network, addr)
 	}
 }
+
+// TestRedactorURLUnparsable masks the password of a URL that does not
+// parse, and a token given where the URL belongs is not echoed.
+func TestRedactorURLUnparsable(t *testing.T) {
+	got := NewRedactor().URL("http://user:p%zzsecret@proxy.example/")
+	if strings.Contains(got, "secret") || !strings.Contains(got, "user:"+Mask+"@") {
+		t.Fatalf("URL() = %q", got)
+	}
+	tok := "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abcdefghijklmnopqrstuvwx"
+	_, err := ParseURL(tok)
+	if err == nil || !IsInputError(err) || strings.Contains(err.Error(), "abcdefghijklmnop") {
+		t.Fatalf("ParseURL(token) = %v", err)
+	}
+}
