@@ -69,7 +69,10 @@ func TestE2EKillAndResume(t *testing.T) {
 			s.typeKeys("s")
 			// The renderer redraws only what changed: "Step " stays.
 			s.waitFor("8 · Check security and firewall settings")
-			rec := waitForRecord(t, state, func(r steps.Record) bool { return r.Current == 8 && r.Phase == "step" })
+			// Saves are asynchronous: wait for the one that records the skip.
+			rec := waitForRecord(t, state, func(r steps.Record) bool {
+				return r.Current == 8 && r.Phase == "step" && len(r.States) == 10 && r.States[5] == "skipped"
+			})
 			if a, ok := rec.Answers[7]; !ok || a || len(rec.History) != 1 || rec.History[0].Step != 7 || rec.States[5] != "skipped" || rec.States[6] != "done" {
 				t.Fatalf("saved before the kill: %+v", rec)
 			}
