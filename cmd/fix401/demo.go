@@ -63,6 +63,9 @@ func runDemo(cmd *cobra.Command, scenario string, plain bool) error {
 	}
 	env := wizardEnv()
 	env.Actions = setup.Actions
-	cfg := tui.Config{Request: setup.Request, Env: env, Intro: setup.Intro, Check: probe.Run}
+	// The demo saves no progress (its server is gone once it ends), but a
+	// report written on request names this machine like any other.
+	sup := tui.Support{Meta: reportMeta(cmd.Context()), Copy: copyText}
+	cfg := tui.Config{Request: setup.Request, Env: env, Intro: setup.Intro, Check: probe.Run, Support: sup}
 	return runUI(cmd, cfg, plain)
 }

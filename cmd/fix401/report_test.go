@@ -325,3 +325,31 @@ func TestDemoWritesNothing(t *testing.T) {
 		t.Error(fmt.Sprintf("the demo wrote a report:\n%s", out))
 	}
 }
+
+// TestDemoReportNamesTheSystem writes a report from the demo on request:
+// it names fix401's version and this machine like the wizard's.
+func TestDemoReportNamesTheSystem(t *testing.T) {
+	freshState(t)
+	copied := captureCopies(t)
+	code, out, _ := runIn(t, "c\nq\n", "demo", "--plain")
+	if code != exitProblem {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	_, after, ok := strings.Cut(out, "Support report written to ")
+	if !ok {
+		t.Fatalf("no report written:\n%s", out)
+	}
+	path := strings.TrimSpace(strings.SplitN(after, "\n", 2)[0])
+	t.Cleanup(func() { os.Remove(path) })
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("(%s/%s)", runtime.GOOS, runtime.GOARCH)
+	if !strings.Contains(string(b), "- **System:** fix401 "+fix401Version()+" on ") || !strings.Contains(string(b), want) {
+		t.Errorf("the report does not name the system (want %s):\n%s", want, b)
+	}
+	if got := copied(); len(got) != 1 || !strings.Contains(got[0], "fix401 support report") {
+		t.Errorf("copied %q", got)
+	}
+}
