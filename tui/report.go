@@ -271,6 +271,9 @@ func (m *Model) syncSupportKeys() {
 	m.keys.Report.SetEnabled(on)
 	m.keys.Copy.SetEnabled(on)
 	if m.sup != nil && m.sup.overlay {
+		// Enter, b and esc close the panel; the footer says so.
+		m.keys.Continue.SetEnabled(true)
+		m.keys.Continue.SetHelp("enter", "close")
 		m.keys.Back.SetEnabled(true)
 		m.keys.Back.SetHelp("b", "close")
 	}

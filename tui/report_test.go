@@ -86,6 +86,10 @@ func TestWizardSavesAfterEveryStepAndWritesReports(t *testing.T) {
 	if err != nil || !strings.Contains(string(md), "# fix401 support report") || !strings.Contains(string(md), "step 1 (Confirm your login information)") {
 		t.Fatalf("report %v:\n%s", err, md)
 	}
+	lines := strings.Split(strings.TrimRight(f, "\n"), "\n")
+	if foot := lines[len(lines)-1]; !strings.Contains(foot, "enter close") {
+		t.Errorf("the footer does not say that enter closes the panel: %q", foot)
+	}
 	if fi, _ := os.Stat(want); fi.Mode().Perm() != 0o600 {
 		t.Errorf("report mode %v", fi.Mode().Perm())
 	}
