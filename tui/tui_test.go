@@ -113,6 +113,18 @@ func TestGoldenNarrow(t *testing.T) {
 	}
 }
 
+// TestNarrowProgressNamesTheStep: the one-line progress on a narrow
+// terminal names the step shown, not only its place in the order.
+func TestNarrowProgressNamesTheStep(t *testing.T) {
+	d := newDriver(t, New(demoConfig(t, "expired-token", true)), 60, 20)
+	d.send(startMsg{})
+	d.key("enter")
+	lines := strings.Split(ansi.Strip(d.frame()), "\n")
+	if !strings.Contains(lines[2], "step 10 (1st of 10)") {
+		t.Errorf("progress line %q, want step 10 (1st of 10)", lines[2])
+	}
+}
+
 // TestEverySizeFits renders every screen at many sizes: no line is wider
 // than the terminal, no frame taller, and nothing panics.
 func TestEverySizeFits(t *testing.T) {

@@ -228,7 +228,8 @@ func (m Model) progress(w int) string {
 	}
 	line := b.String()
 	if ph := m.sess.Phase; m.sess.Current != 0 && (ph == steps.PhaseStep || ph == steps.PhaseResult || ph == steps.PhaseRetesting) {
-		line += " " + m.styles.Subtle.Render(fmt.Sprintf("step %d of 10", m.sess.Position(m.sess.Current)))
+		// The step's number, and where it comes in this case's order.
+		line += " " + m.styles.Subtle.Render(fmt.Sprintf("step %d (%s of 10)", m.sess.Current, ordinal(m.sess.Position(m.sess.Current))))
 	}
 	return ansi.Truncate(line, w, "…")
 }
