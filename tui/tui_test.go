@@ -291,6 +291,11 @@ func TestRedirectFlowStep4(t *testing.T) {
 	if !m.Outcome().Resolved || m.Outcome().FixedBy != 4 {
 		t.Fatalf("outcome %+v error %q", m.Outcome(), m.sess.Error)
 	}
+	// The resolved screen sets the first answer against the last, like
+	// the report and the summary printed on leaving, not the typo's 404.
+	if f := ansi.Strip(d.frame()); !strings.Contains(f, "401 Unauthorized  →  200 OK") {
+		t.Errorf("the resolved screen does not say 401 → 200:\n%s", f)
+	}
 }
 
 // TestSlowServerKeepsKeys: while a slow check runs, the spinner and the

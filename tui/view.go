@@ -577,7 +577,11 @@ func (m Model) viewResolved(d *doc) {
 	switch {
 	case m.sess.FixedBy != 0 && r != nil:
 		d.para(st.Strong, fmt.Sprintf("Step %d (%s) fixed it.", m.sess.FixedBy, probe.StepTitle(m.sess.FixedBy)))
-		m.beforeAfter(d, r)
+		// The first answer against the last: an earlier re-test (a typo's
+		// 404) is not what the person came with.
+		whole := *r
+		whole.Before = steps.Snap(m.sess.Initial)
+		m.beforeAfter(d, &whole)
 		d.blank()
 		d.hang("What changed: ", st.Subtle, st.Text, m.sess.Redactor.Text(r.Change))
 		if r.Outcome == steps.OutcomeWorksInBrowser {
