@@ -117,14 +117,21 @@ func (r Retest) Explain() string {
 	case OutcomeProgress:
 		return "Something changed, but it does not work yet: " + changeHint(r.Before, r.After)
 	}
+	if r.After.Failure != "" {
+		return "No change: nothing answers, as before."
+	}
 	return "No change: the server answers the same as before."
 }
 
 // changeHint explains a status change that is not yet a fix.
 func changeHint(before, after Snapshot) string {
 	switch {
+	case after.Failure != "" && before.Failure != "":
+		return "still nothing answers, though it fails in another way now (t shows how)."
 	case after.Failure != "":
 		return "now nothing answers at all, which usually means the address is wrong or the network blocks it."
+	case before.Failure != "" && after.Status == http.StatusUnauthorized:
+		return "a server answers now, and it wants valid login information (401)."
 	case after.Status == http.StatusForbidden:
 		return "the server now knows who you are, but this account is not allowed here (403). Ask the site administrator for access."
 	case after.Status == http.StatusNotFound:

@@ -36,6 +36,30 @@ func TestJudge(t *testing.T) {
 	}
 }
 
+// TestExplainSaysWhetherAnythingAnswered: a re-test where nothing
+// answers does not speak of the server's answer, and one where a server
+// answers after nothing did does not say "still".
+func TestExplainSaysWhetherAnythingAnswered(t *testing.T) {
+	refused, timeout := Snapshot{Failure: probe.FailRefused}, Snapshot{Failure: probe.FailTimeout}
+	s401 := Snapshot{Status: 401}
+	cases := []struct {
+		before, after Snapshot
+		want, not     string
+	}{
+		{s401, s401, "the server answers the same", "nothing"},
+		{refused, refused, "nothing answers, as before", "server answers"},
+		{refused, timeout, "still nothing answers", "now nothing answers at all"},
+		{s401, refused, "now nothing answers at all", "still"},
+		{refused, s401, "a server answers now", "still"},
+	}
+	for _, c := range cases {
+		r := Retest{Before: c.before, After: c.after, Outcome: Judge(1, c.before, c.after, nil)}
+		if got := r.Explain(); !strings.Contains(got, c.want) || strings.Contains(got, c.not) {
+			t.Errorf("%+v → %+v: %q, want %q and not %q", c.before, c.after, got, c.want, c.not)
+		}
+	}
+}
+
 func TestNormalizeOrder(t *testing.T) {
 	got := NormalizeOrder([]int{4, 10, 4, 0, 11, 1})
 	want := []int{4, 10, 1, 2, 3, 5, 6, 7, 8, 9}
