@@ -2,6 +2,8 @@ package steps_test
 
 import (
 	"context"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -144,5 +146,36 @@ func TestRedirectFixedInStep4(t *testing.T) {
 	drive(t, s, s.Apply(steps.Submit{Values: []string{st.Fields[0].Value}}))
 	if s.Phase != steps.PhaseResolved || s.FixedBy != 4 {
 		t.Fatalf("phase %v fixedBy %d error %q", s.Phase, s.FixedBy, s.Error)
+	}
+}
+
+// TestDNSStepSaysWhatAnswered: step 5's notes fit the case — an IP
+// address involves no DNS, a refused connection is not "some server
+// answered", and an answer is named by its status.
+func TestDNSStepSaysWhatAnswered(t *testing.T) {
+	forbidden := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+	}))
+	t.Cleanup(forbidden.Close)
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	_, forbiddenPort, _ := net.SplitHostPort(forbidden.Listener.Addr().String())
+	_, closedPort, _ := net.SplitHostPort(closed.Listener.Addr().String())
+	cases := []struct {
+		url       string
+		want, not string
+	}{
+		{"http://127.0.0.1:" + closedPort + "/", "is an IP address", "resolves to"},
+		{"http://localhost:" + closedPort + "/", "Nothing answered.", "some server answered"},
+		{"http://localhost:" + forbiddenPort + "/", "Some server answered (403 Forbidden)", "A 401"},
+	}
+	for _, c := range cases {
+		s := steps.NewSession(steps.Env{GOOS: "linux"}, probe.Request{URL: c.url})
+		drive(t, s, s.Apply(steps.Start{URL: c.url}))
+		drive(t, s, s.Apply(steps.Jump{Step: 5}))
+		info := strings.Join(s.Step(5).Info, "\n")
+		if !strings.Contains(info, c.want) || strings.Contains(info, c.not) {
+			t.Errorf("%s: step 5 says\n%s\nwant %q, not %q", c.url, info, c.want, c.not)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 
@@ -426,6 +427,10 @@ func (s *Session) dnsInfo(st *Step) {
 	if host == "" {
 		return
 	}
+	if net.ParseIP(host) != nil {
+		st.Info = append(st.Info, probe.Sanitize(host)+" is an IP address, not a name: no DNS lookup is involved, so clearing the DNS cache cannot change where it goes.")
+		return
+	}
 	switch {
 	case !s.DNS.Done || s.DNS.Host != host:
 		st.Info = append(st.Info, "Looking up "+probe.Sanitize(host)+"…")
@@ -445,7 +450,15 @@ func (s *Session) dnsInfo(st *Step) {
 			}
 		}
 	}
-	st.Info = append(st.Info, "A 401 means some server answered, so DNS only matters if it is the wrong server (an old address, a VPN that sends you elsewhere).")
+	switch last := Snap(s.Last); {
+	case s.Last == nil:
+	case last.Failure == probe.FailDNS:
+		st.Info = append(st.Info, "Nothing answered because the name could not be looked up, so DNS is where the problem is.")
+	case last.Failure != "":
+		st.Info = append(st.Info, "Nothing answered. If the name leads to an old address, clearing the cache can help.")
+	default:
+		st.Info = append(st.Info, "Some server answered ("+last.StatusText()+"), so DNS only matters if it is the wrong server (an old address, a VPN that sends you elsewhere).")
+	}
 }
 
 func (s *Session) cookieInfo(st *Step) {
