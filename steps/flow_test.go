@@ -179,3 +179,33 @@ func TestDNSStepSaysWhatAnswered(t *testing.T) {
 		}
 	}
 }
+
+// TestStep1SaysWhatTheServerAskedOnlyWhenItAnswered: "the server did not
+// say which kind of login it wants" fits a 401 without a challenge, not a
+// connection nobody answered nor a 403.
+func TestStep1SaysWhatTheServerAskedOnlyWhenItAnswered(t *testing.T) {
+	status := func(code int) string {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(code) }))
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	const notSaid = "did not say which kind of login"
+	cases := []struct {
+		url  string
+		said bool
+	}{
+		{closed.URL, false},
+		{status(http.StatusForbidden), false},
+		{status(http.StatusUnauthorized), true},
+	}
+	for _, c := range cases {
+		s := steps.NewSession(steps.Env{GOOS: "linux"}, probe.Request{URL: c.url})
+		drive(t, s, s.Apply(steps.Start{URL: c.url}))
+		info := strings.Join(s.Step(1).Info, "\n")
+		if strings.Contains(info, notSaid) != c.said {
+			t.Errorf("%s (%s): step 1 says\n%s", c.url, steps.Snap(s.Last).StatusText(), info)
+		}
+	}
+}

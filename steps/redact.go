@@ -12,10 +12,12 @@ import (
 // sent are redacted here before anyone shows them.
 
 // ExplainLastChallenges is ExplainChallenges for the latest answer, with
-// every secret the session knows hidden.
+// every secret the session knows hidden. It says nothing when there is
+// nothing to explain: no answer at all, or an answer other than 401 that
+// asks for no login (a 403 or a 500 never carries a challenge).
 func (s *Session) ExplainLastChallenges() []string {
 	d := s.Diagnosis()
-	if d == nil {
+	if d == nil || (d.Status != 401 && len(d.Challenges) == 0) {
 		return nil
 	}
 	return s.redactLines(ExplainChallenges(d.Challenges))

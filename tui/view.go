@@ -427,9 +427,9 @@ func (m Model) viewDiagnosis(d *doc) {
 		d.blank()
 		d.para(st.Subtle, why)
 	}
-	if snap.Status == 401 || len(diag.Challenges) > 0 {
+	if lines := m.sess.ExplainLastChallenges(); len(lines) > 0 {
 		d.blank()
-		for _, l := range m.sess.ExplainLastChallenges() {
+		for _, l := range lines {
 			d.auto(st.Text, l)
 		}
 	}
