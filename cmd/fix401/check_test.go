@@ -287,6 +287,32 @@ func TestCheckHumanReport(t *testing.T) {
 	}
 }
 
+// TestCheckProxyChallenge: a 407's challenge is the proxy's, said in
+// plain words, and a long challenge is wrapped like the rest.
+func TestCheckProxyChallenge(t *testing.T) {
+	t.Parallel()
+	proxy := chkServer(t, chkStatus(407, "Proxy-Authenticate", `Basic realm="Corp proxy"`))
+	r := chkRun(t, "check", "-x", proxy.URL, "http://site.example.test/")
+	for _, want := range []string{"What the proxy asks for", `Proxy-Authenticate: Basic realm="Corp proxy"`, "a user name and password (Basic)"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("report lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "What the server asks for") {
+		t.Errorf("the proxy's challenge is said to be the server's:\n%s", r.stdout)
+	}
+	long := `Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"`
+	srv := chkServer(t, chkStatus(401, "WWW-Authenticate", long))
+	r = chkRun(t, "check", srv.URL)
+	_, asks, _ := strings.Cut(r.stdout, "What the server asks for\n")
+	asks, _, _ = strings.Cut(asks, "\n\n")
+	for _, l := range strings.Split(asks, "\n") {
+		if len(l) > 90 {
+			t.Errorf("challenge line is %d wide: %q", len(l), l)
+		}
+	}
+}
+
 func TestCheckTimeoutIsBounded(t *testing.T) {
 	t.Parallel()
 	done := make(chan struct{})

@@ -93,13 +93,24 @@ func renderReport(res *probe.Result, st reportStyles, verbose bool) string {
 	}
 
 	if len(d.Challenges) > 0 || len(d.ProxyChallenges) > 0 {
-		line("%s", st.bold.Render("What the server asks for"))
-		for _, c := range d.Challenges {
-			line("  %s %s", st.key.Render("WWW-Authenticate:"), red.Text(c.Raw))
+		// A 407's challenge comes from the proxy, not the site.
+		title := "What the server asks for"
+		switch {
+		case len(d.Challenges) == 0:
+			title = "What the proxy asks for"
+		case len(d.ProxyChallenges) > 0:
+			title = "What the server and the proxy ask for"
+		}
+		line("%s", st.bold.Render(title))
+		challenge := func(header string, c probe.Challenge) {
+			line("  %s %s", st.key.Render(header+":"), wrap(red.Text(c.Raw), 84-len(header), "    "))
 			line("    %s", st.faint.Render(probe.SchemeInPlainWords(c.Scheme)))
 		}
+		for _, c := range d.Challenges {
+			challenge("WWW-Authenticate", c)
+		}
 		for _, c := range d.ProxyChallenges {
-			line("  %s %s", st.key.Render("Proxy-Authenticate:"), red.Text(c.Raw))
+			challenge("Proxy-Authenticate", c)
 		}
 		line("")
 	}
