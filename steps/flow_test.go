@@ -2,6 +2,7 @@ package steps_test
 
 import (
 	"context"
+	"encoding/base64"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -207,5 +208,43 @@ func TestStep1SaysWhatTheServerAskedOnlyWhenItAnswered(t *testing.T) {
 		if strings.Contains(info, notSaid) != c.said {
 			t.Errorf("%s (%s): step 1 says\n%s", c.url, steps.Snap(s.Last).StatusText(), info)
 		}
+	}
+}
+
+// TestProxyLoginInStep1: after a proxy's 407, step 1 asks for the
+// proxy's login (not the site's) and re-tests through the proxy with it.
+func TestProxyLoginInStep1(t *testing.T) {
+	const secret = "proxy-pw-Qz771"
+	want := "Basic " + base64.StdEncoding.EncodeToString([]byte(`CORP\alice:`+secret))
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Proxy-Authorization") != want {
+			w.Header().Set("Proxy-Authenticate", `Basic realm="corp"`)
+			w.WriteHeader(http.StatusProxyAuthRequired)
+			return
+		}
+		w.Write([]byte("through"))
+	}))
+	t.Cleanup(proxy.Close)
+	req := probe.Request{URL: "http://site.example.test/", Proxy: proxy.URL}
+	s := steps.NewSession(steps.Env{GOOS: "linux"}, req)
+	drive(t, s, s.Apply(steps.Start{URL: req.URL}))
+	if st := steps.Snap(s.Last); st.Status != http.StatusProxyAuthRequired {
+		t.Fatalf("first check: %s", st.StatusText())
+	}
+	drive(t, s, s.Apply(steps.Jump{Step: 1}))
+	st := s.Step(1)
+	if len(st.Fields) != 2 || st.Fields[0].Name != steps.FieldProxyUser || !strings.Contains(strings.Join(st.Instructions, " "), "proxy") {
+		t.Fatalf("step 1 does not ask for the proxy's login: %+v", st)
+	}
+	drive(t, s, s.Apply(steps.Submit{Values: []string{`CORP\alice`, secret}}))
+	if !s.Resolved() || s.FixedBy != 1 {
+		t.Fatalf("not resolved through the proxy: %s (error %q)", steps.Snap(s.Last).StatusText(), s.Error)
+	}
+	if s.Request.HasUser {
+		t.Error("the proxy's login was sent as the site's")
+	}
+	r := s.LastRetest()
+	if r == nil || strings.Contains(r.Change, secret) || !strings.Contains(r.Change, "proxy") {
+		t.Errorf("change %+v", r)
 	}
 }

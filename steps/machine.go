@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os/exec"
 	"strings"
 
@@ -431,6 +432,17 @@ func (s *Session) submit(values []string) []Effect {
 		req.User, req.Password, req.HasUser = "", "", false
 		req.Bearer = tok
 		change = "a new token (" + probe.MaskSecret(tok) + ") was used"
+	case hasField(st.Fields, FieldProxyUser):
+		user, pass := got[FieldProxyUser], got[FieldProxyPassword]
+		s.Redactor.Add(pass)
+		pu, err := url.Parse(s.proxyWantingLogin())
+		if err != nil || pu.Host == "" {
+			s.Error = "The proxy's address could not be read; give the login with --proxy http://USER@HOST:PORT instead."
+			return nil
+		}
+		pu.User = url.UserPassword(user, pass)
+		req.Proxy = pu.String()
+		change = fmt.Sprintf("a login for the proxy was used (user %q)", probe.Sanitize(user))
 	case hasField(st.Fields, FieldUser):
 		user, pass := got[FieldUser], got[FieldPassword]
 		s.Redactor.Add(pass)

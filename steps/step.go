@@ -50,6 +50,10 @@ const (
 	FieldPassword = "password"
 	FieldToken    = "token"
 	FieldURL      = "url"
+	// FieldProxyUser and FieldProxyPassword are the proxy's own login,
+	// asked in step 1 when a proxy answered 407.
+	FieldProxyUser     = "proxy_user"
+	FieldProxyPassword = "proxy_password"
 )
 
 // Field is one form field of a step.
@@ -259,6 +263,16 @@ func (s *Session) usesBearer() bool {
 	return false
 }
 
+// proxyWantingLogin is the proxy that answered the latest check with
+// 407 ("" when none did), as the check recorded it.
+func (s *Session) proxyWantingLogin() string {
+	d := s.Diagnosis()
+	if d == nil || d.Verdict != probe.VerdictProxyAuthRequired || s.Last == nil {
+		return ""
+	}
+	return s.Last.Exchange.Facts.Proxy
+}
+
 // wantsPassword reports whether the server asked for a user name and
 // password (Basic, Digest, Negotiate/NTLM), or asked nothing.
 func (s *Session) wantsPassword() bool {
@@ -277,6 +291,24 @@ func (s *Session) wantsPassword() bool {
 func (s *Session) step1(st *Step) {
 	st.Info = s.ExplainLastChallenges()
 	st.AutoFocus = true
+	if proxy := s.proxyWantingLogin(); proxy != "" {
+		st.Instructions = []string{
+			"The proxy between you and the site (" + s.Redactor.URL(proxy) + ") wants its own login before it lets anything through: usually your company or network login, not the site's.",
+			"Type it below; if you do not know it, your IT help desk does.",
+		}
+		st.Fields = []Field{
+			{Name: FieldProxyUser, Label: "Proxy user name", Placeholder: "e.g. alice or CORP\\alice",
+				Validate: func(v string) error {
+					if strings.TrimSpace(v) == "" {
+						return fmt.Errorf("type your user name for the proxy")
+					}
+					return nil
+				}},
+			{Name: FieldProxyPassword, Label: "Proxy password", Placeholder: "it stays hidden", Secret: true},
+		}
+		st.Judge = "Enter in the password field re-tests through the proxy with this login. " + judgeGeneric
+		return
+	}
 	if s.wantsPassword() {
 		st.Instructions = []string{
 			"Type the user name and password you use for this site. Check the keyboard layout and Caps Lock; some sites want your e-mail address as the user name.",
