@@ -313,6 +313,20 @@ func TestCheckProxyChallenge(t *testing.T) {
 	}
 }
 
+// TestCheckDigestIsNotARedirect: the request that answers a Digest
+// challenge is listed as a second request, not as a redirect.
+func TestCheckDigestIsNotARedirect(t *testing.T) {
+	t.Parallel()
+	srv := chkServer(t, chkStatus(401, "WWW-Authenticate", `Digest realm="r", qop="auth", nonce="abc123"`))
+	r := chkRun(t, "check", "-u", "alice:digest-pw-1", srv.URL)
+	if !strings.Contains(r.stdout, "answering the Digest challenge") {
+		t.Fatalf("no Digest answer was sent:\n%s", r.stdout)
+	}
+	if strings.Contains(r.stdout, "Redirect chain") || !strings.Contains(r.stdout, "\nRequests\n") {
+		t.Errorf("the Digest answer is called a redirect:\n%s", r.stdout)
+	}
+}
+
 func TestCheckTimeoutIsBounded(t *testing.T) {
 	t.Parallel()
 	done := make(chan struct{})

@@ -116,9 +116,15 @@ func renderReport(res *probe.Result, st reportStyles, verbose bool) string {
 	}
 
 	if len(ex.Hops) > 0 {
+		// A Digest answer is a second request, not a redirect.
 		title := "Request"
-		if len(ex.Hops) > 1 {
-			title = "Redirect chain"
+		for _, h := range ex.Hops[1:] {
+			if h.DigestRetry {
+				title = "Requests"
+			} else {
+				title = "Redirect chain"
+				break
+			}
 		}
 		line("%s", st.bold.Render(title))
 		for i, h := range ex.Hops {
