@@ -80,7 +80,7 @@ func runCheck(cmd *cobra.Command, o *checkOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := printResult(cmd.OutOrStdout(), res, o.json, o.verbose); err != nil {
+	if err := printResult(cmd.OutOrStdout(), res, o.json, o.verbose, ""); err != nil {
 		return err
 	}
 	for _, h := range afterCheckHooks {
@@ -94,8 +94,9 @@ func runCheck(cmd *cobra.Command, o *checkOptions, args []string) error {
 	return nil
 }
 
-// printResult writes a result as JSON or as the human report.
-func printResult(w io.Writer, res *probe.Result, asJSON, verbose bool) error {
+// printResult writes a result as JSON or as the human report, whose last
+// line is guide ("" for the one that fits a live check).
+func printResult(w io.Writer, res *probe.Result, asJSON, verbose bool, guide string) error {
 	if asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -106,7 +107,7 @@ func printResult(w io.Writer, res *probe.Result, asJSON, verbose bool) error {
 		return nil
 	}
 	cw := colorWriter(w, environ())
-	_, err := io.WriteString(cw, renderReport(res, newReportStyles(), verbose))
+	_, err := io.WriteString(cw, renderReport(res, newReportStyles(), verbose, guide))
 	return err
 }
 

@@ -110,7 +110,11 @@ func (h *harFlags) run(_ context.Context, cmd *cobra.Command, o *checkOptions, a
 	if !o.json {
 		fmt.Fprintln(w, harHeader(log, name, idx))
 	}
-	if err := printResult(w, res, o.json, o.verbose); err != nil {
+	guide := "" // A HAR read from standard input cannot be named again.
+	if h.file != "-" {
+		guide = fmt.Sprintf("Run fix401 --har %s --entry %d to be guided through them, replaying the request after each.", shellQuote(h.file), idx+1)
+	}
+	if err := printResult(w, res, o.json, o.verbose, guide); err != nil {
 		return true, err
 	}
 	if code := checkExitCode(res); code != exitOK {

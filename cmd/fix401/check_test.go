@@ -488,8 +488,8 @@ func TestRenderReportNeverShowsSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, out := range map[string]string{
-		"plain":   renderReport(res, newReportStyles(), false),
-		"verbose": renderReport(res, newReportStyles(), true),
+		"plain":   renderReport(res, newReportStyles(), false, ""),
+		"verbose": renderReport(res, newReportStyles(), true, ""),
 		"json":    string(b),
 	} {
 		if strings.Contains(out, secret) {

@@ -43,7 +43,7 @@ const (
 
 // renderReport draws the doctor-style report of one check. Everything from
 // the server or the person passes through the exchange's Redactor.
-func renderReport(res *probe.Result, st reportStyles, verbose bool) string {
+func renderReport(res *probe.Result, st reportStyles, verbose bool, guide string) string {
 	ex := &res.Exchange
 	d := &res.Diagnosis
 	red := probe.ExchangeRedactor(ex)
@@ -205,7 +205,10 @@ func renderReport(res *probe.Result, st reportStyles, verbose bool) string {
 			line("  %2d. %s %s", i+1, probe.StepTitle(s), st.faint.Render(fmt.Sprintf("(step %d)", s)))
 		}
 		line("")
-		line("%s", st.faint.Render(guideLine(ex.Facts.Source, red.URL(target))))
+		if guide == "" {
+			guide = guideLine(ex.Facts.Source, red.URL(target))
+		}
+		line("%s", st.faint.Render(guide))
 	}
 	return b.String()
 }

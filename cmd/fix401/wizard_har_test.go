@@ -149,8 +149,16 @@ func TestWizardHARUsage(t *testing.T) {
 func TestCheckHARGuideLine(t *testing.T) {
 	path := writeWizardHAR(t, "https://app.example.com")
 	_, out, _ := runCLI(t, "", "check", "--har", path)
-	if !strings.Contains(out, "Run fix401 --har FILE --entry N") || strings.Contains(out, "Run fix401 https://") {
-		t.Errorf("last line:\n%s", out)
+	if want := "Run fix401 --har " + shellQuote(path) + " --entry "; !strings.Contains(out, want) || strings.Contains(out, "Run fix401 https://") {
+		t.Errorf("last line (want %q):\n%s", want, out)
+	}
+	// From standard input, the file cannot be named again.
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, out, _ = runCLI(t, string(raw), "check", "--har", "-"); !strings.Contains(out, "Run fix401 --har FILE --entry N") {
+		t.Errorf("last line from standard input:\n%s", out)
 	}
 	assertNoSecrets(t, "check", out, []string{wizHARStale, wizHARCookie, wizHARSecret})
 }
