@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"image/color"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
@@ -75,6 +76,14 @@ type Styles struct {
 	Field       fieldStyles
 }
 
+// helpStyles styles the key help in the palette's own tones: Bubbles'
+// defaults are pale greys that are hard to read (#B2B2B2 on white).
+func helpStyles(key, desc color.Color) help.Styles {
+	k := lipgloss.NewStyle().Foreground(key)
+	d := lipgloss.NewStyle().Foreground(desc)
+	return help.Styles{Ellipsis: d, ShortKey: k, ShortDesc: d, ShortSeparator: d, FullKey: k, FullDesc: d, FullSeparator: d}
+}
+
 // NewStyles builds the styles for a dark or light background.
 func NewStyles(isDark bool) Styles {
 	ld := lipgloss.LightDark(isDark)
@@ -109,7 +118,7 @@ func NewStyles(isDark bool) Styles {
 		Action:      newTone(lipgloss.NewStyle().Foreground(primary)),
 		ActionFocus: newTone(lipgloss.NewStyle().Bold(true).Foreground(onPrimary).Background(primary)),
 		Spinner:     lipgloss.NewStyle().Foreground(primary),
-		Help:        help.DefaultStyles(isDark),
+		Help:        helpStyles(text, subtle),
 	}
 	s.SpinnerTone = newTone(s.Spinner)
 	s.Field = fieldStyles{

@@ -2,7 +2,9 @@ package tui
 
 import (
 	"bytes"
+	"image/color"
 	"io"
+	"math"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
@@ -474,5 +477,38 @@ func BenchmarkView(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		_ = d.m.View()
+	}
+}
+
+// TestFooterIsReadable: the key help's colours keep a contrast of at
+// least 4.5:1 (WCAG AA) with a white background in the light styles and
+// a dark grey one (#1E1E1E) in the dark styles.
+func TestFooterIsReadable(t *testing.T) {
+	lum := func(c color.Color) float64 {
+		r, g, b, _ := c.RGBA()
+		lin := func(v uint32) float64 {
+			x := float64(v) / 0xffff
+			if x <= 0.03928 {
+				return x / 12.92
+			}
+			return math.Pow((x+0.055)/1.055, 2.4)
+		}
+		return 0.2126*lin(r) + 0.7152*lin(g) + 0.0722*lin(b)
+	}
+	contrast := func(a, b color.Color) float64 {
+		la, lb := lum(a), lum(b)
+		return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+	}
+	for _, dark := range []bool{false, true} {
+		bg := color.Color(color.White)
+		if dark {
+			bg = color.RGBA{0x1e, 0x1e, 0x1e, 0xff}
+		}
+		h := NewStyles(dark).Help
+		for name, st := range map[string]lipgloss.Style{"key": h.ShortKey, "description": h.ShortDesc, "separator": h.ShortSeparator, "full key": h.FullKey, "full description": h.FullDesc} {
+			if c := contrast(st.GetForeground(), bg); c < 4.5 {
+				t.Errorf("dark=%v: the %s colour has contrast %.1f:1", dark, name, c)
+			}
+		}
 	}
 }
