@@ -512,3 +512,20 @@ func TestFooterIsReadable(t *testing.T) {
 		}
 	}
 }
+
+// TestFooterDropsWholeKeys: at 80 columns the footer of the diagnosis
+// ends with whole keys and an ellipsis, never a key cut in the middle.
+func TestFooterDropsWholeKeys(t *testing.T) {
+	for _, w := range []int{40, 52, 80, 90} {
+		d := newDriver(t, New(demoConfig(t, "basic", true)), w, 24)
+		d.send(startMsg{})
+		lines := strings.Split(ansi.Strip(d.frame()), "\n")
+		foot := strings.TrimRight(lines[len(lines)-1], " ")
+		if ansi.StringWidth(foot) > w {
+			t.Errorf("%d columns: footer %q is too wide", w, foot)
+		}
+		if strings.HasSuffix(foot, "…") && !strings.HasSuffix(foot, " …") {
+			t.Errorf("%d columns: footer %q cuts a key", w, foot)
+		}
+	}
+}

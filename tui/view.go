@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -33,7 +34,7 @@ func (m Model) render() string {
 	if w < MinWidth || h < MinHeight {
 		return ansi.Truncate(fmt.Sprintf("Enlarge the terminal to at least %d×%d (it is %d×%d).", MinWidth, MinHeight, w, h), w, "…")
 	}
-	footer := strings.Split(m.help.View(m.keys), "\n")
+	footer := strings.Split(m.footer(), "\n")
 	bh := m.bodyHeightWith(len(footer))
 	// The body's lines are built to fit (wrapped, cut or padded); the
 	// header and footer are cut here.
@@ -54,7 +55,28 @@ func (m Model) render() string {
 }
 
 func (m Model) bodyHeight() int {
-	return m.bodyHeightWith(strings.Count(m.help.View(m.keys), "\n") + 1)
+	return m.bodyHeightWith(strings.Count(m.footer(), "\n") + 1)
+}
+
+// footer is the key help. The one-line form drops whole keys that do not
+// fit and ends with an ellipsis, rather than cutting one in the middle
+// (Bubbles adds a key that overflows when not even the ellipsis fits).
+func (m Model) footer() string {
+	if m.help.ShowAll {
+		return m.help.View(m.keys)
+	}
+	var keys []key.Binding
+	for _, k := range m.keys.ShortHelp() {
+		if k.Enabled() {
+			keys = append(keys, k)
+		}
+	}
+	v := m.help.ShortHelpView(keys)
+	for len(keys) > 1 && ansi.StringWidth(v) > m.width {
+		keys = keys[:len(keys)-1]
+		v = m.help.ShortHelpView(keys) + " " + m.help.Styles.Ellipsis.Render(m.help.Ellipsis)
+	}
+	return v
 }
 
 func (m Model) bodyHeightWith(footerLines int) int {
