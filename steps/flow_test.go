@@ -248,3 +248,18 @@ func TestProxyLoginInStep1(t *testing.T) {
 		t.Errorf("change %+v", r)
 	}
 }
+
+// TestStepShownIsCurrent: going back to a tried step shows it as the
+// current one again, and its result as tried.
+func TestStepShownIsCurrent(t *testing.T) {
+	s, _ := demoSession(t, "basic")
+	drive(t, s, s.Apply(steps.Continue{}))
+	drive(t, s, s.Apply(steps.Submit{Values: []string{"alice", "not-it"}}))
+	if s.Phase != steps.PhaseResult || s.StepState(1) != steps.StateDone {
+		t.Fatalf("after the re-test: phase %v, step 1 %v", s.Phase, s.StepState(1))
+	}
+	drive(t, s, s.Apply(steps.Back{}))
+	if s.Phase != steps.PhaseStep || s.Current != 1 || s.StepState(1) != steps.StateCurrent {
+		t.Fatalf("back on step 1: phase %v, current %d, state %v", s.Phase, s.Current, s.StepState(1))
+	}
+}

@@ -280,13 +280,15 @@ func NormalizeURL(s string) string {
 }
 
 // StepState returns the state of step n as shown in the sidebar: the step
-// on screen is "current" unless it is already settled.
+// on screen is "current"; on its result screen, it shows what the re-test
+// made of it.
 func (s *Session) StepState(n int) State {
 	if n < 1 || n > NumSteps {
 		return StatePending
 	}
 	st := s.States[n]
-	if n == s.Current && st == StatePending && (s.Phase == PhaseStep || s.Phase == PhaseRetesting || s.Phase == PhaseResult) {
+	// The step shown is "now", even when it was tried or skipped before.
+	if n == s.Current && (s.Phase == PhaseStep || s.Phase == PhaseRetesting || (s.Phase == PhaseResult && st == StatePending)) {
 		return StateCurrent
 	}
 	return st
