@@ -327,6 +327,18 @@ func TestCheckDigestIsNotARedirect(t *testing.T) {
 	}
 }
 
+// TestCheckNoAnswerInWords: when nothing answers, the headline names the
+// failure in words.
+func TestCheckNoAnswerInWords(t *testing.T) {
+	t.Parallel()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	r := chkRun(t, "check", closed.URL)
+	if r.code != exitUnreachable || !strings.Contains(r.stdout, "No answer (connection refused)") {
+		t.Errorf("exit %d:\n%s", r.code, r.stdout)
+	}
+}
+
 func TestCheckTimeoutIsBounded(t *testing.T) {
 	t.Parallel()
 	done := make(chan struct{})

@@ -70,7 +70,9 @@ func renderReport(res *probe.Result, st reportStyles, verbose bool, guide string
 	}
 	head := probe.StatusText(d.Status)
 	if d.Status == 0 && ex.Failure != nil {
-		head = "No answer (" + string(ex.Failure.Kind) + ")"
+		// The failure's kind in words: "connection refused", not the
+		// JSON's "connection-refused".
+		head = "No answer (" + strings.ReplaceAll(string(ex.Failure.Kind), "-", " ") + ")"
 	}
 	line("  %s  %s", statusStyle.Inherit(st.status).Render(head), st.faint.Render("verdict: "+string(d.Verdict)))
 	line("  %s", wrap(red.Text(d.Summary), 88, "  "))
