@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
 	"golang.org/x/term"
 
 	"github.com/fix401/fix401/steps"
@@ -278,15 +279,27 @@ func (p *plain) form(st steps.Step) (steps.Event, error) {
 		if f.Name == steps.FieldToken {
 			rep := p.s.InspectToken(v, p.m.now())
 			for _, l := range rep.Lines {
-				p.printf("  %s\n", l)
+				p.hang("  ", l)
 			}
 			for _, l := range rep.Problems {
-				p.printf("  %s %s\n", iconBad, l)
+				p.hang("  "+iconBad+" ", l)
 			}
 		}
 		values[i] = v
 	}
 	return steps.Submit{Values: values}, nil
+}
+
+// hang prints s after prefix, wrapped to the plain width, with the
+// lines after the first indented under the text.
+func (p *plain) hang(prefix, s string) {
+	w := ansi.StringWidth(prefix)
+	for i, l := range strings.Split(ansi.Wrap(s, plainWidth-w, ""), "\n") {
+		if i > 0 {
+			prefix = strings.Repeat(" ", w)
+		}
+		p.printf("%s%s\n", prefix, l)
+	}
 }
 
 func (p *plain) prompt() string {

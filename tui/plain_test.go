@@ -2,9 +2,14 @@ package tui
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"io"
 	"runtime"
+	"strings"
 	"testing"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 // endlessLine is a reader of n bytes of 'a' and then "\nnext\n", which
@@ -46,5 +51,22 @@ func TestReadLineBounded(t *testing.T) {
 	}
 	if _, err := readLine(br); err != io.EOF {
 		t.Fatalf("at the end: %v", err)
+	}
+}
+
+// TestPlainTokenNotesWrap: what the plain dialogue says about a pasted
+// token is wrapped to its width like everything else it prints.
+func TestPlainTokenNotesWrap(t *testing.T) {
+	var out bytes.Buffer
+	if _, err := RunPlain(context.Background(), demoConfig(t, "expired-token", false), strings.NewReader("\nnot-a-jwt-token\nq\n"), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "not a JWT") {
+		t.Fatalf("the token was not inspected:\n%s", out.String())
+	}
+	for _, l := range strings.Split(out.String(), "\n") {
+		if w := ansi.StringWidth(l); w > plainWidth && !strings.Contains(l, "://") && !strings.HasPrefix(l, "eyJ") {
+			t.Errorf("line is %d wide: %q", w, l)
+		}
 	}
 }
