@@ -340,7 +340,7 @@ func (s *Session) step1(st *Step) {
 func (s *Session) step4(st *Step) {
 	st.Instructions = []string{
 		"Compare the address with the one in the site's documentation or a link that works for a colleague: http or https, with or without www, the exact path.",
-		"Edit the address below (tab to reach it) and press enter to re-test with it.",
+		"Correct the address in the Address field below, then re-test with it.",
 	}
 	prefill := s.Request.URL
 	if s.Last != nil {

@@ -70,3 +70,20 @@ func TestPlainTokenNotesWrap(t *testing.T) {
 		}
 	}
 }
+
+// TestPlainSpeaksNoFullScreenKeys: the plain dialogue's step text names
+// no key that only the full-screen wizard has.
+func TestPlainSpeaksNoFullScreenKeys(t *testing.T) {
+	var out bytes.Buffer
+	if _, err := RunPlain(context.Background(), demoConfig(t, "redirect", false), strings.NewReader("\nq\n"), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "Step 4 · Verify the URL") {
+		t.Fatalf("step 4 was not shown:\n%s", out.String())
+	}
+	for _, k := range []string{"(tab", "tab to", "esc to", "pgdn"} {
+		if strings.Contains(out.String(), k) {
+			t.Errorf("the plain dialogue says %q:\n%s", k, out.String())
+		}
+	}
+}
