@@ -1089,6 +1089,10 @@ func (d *diag) local() {
 	}
 }
 
+// IsLoopback reports whether a host name or address stays on this
+// computer: localhost, *.localhost, or a loopback address.
+func IsLoopback(host string) bool { return isLoopback(host) }
+
 func isLoopback(host string) bool {
 	h := strings.ToLower(host)
 	// Split off a port first: "localhost:8080" is loopback too.

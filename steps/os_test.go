@@ -1,6 +1,9 @@
 package steps
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestNormalizeBrowser pins which instructions a $BROWSER value selects.
 func TestNormalizeBrowser(t *testing.T) {
@@ -21,5 +24,17 @@ func TestNormalizeBrowser(t *testing.T) {
 		if got := normalizeBrowser(in); got != want {
 			t.Errorf("normalizeBrowser(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestURLRemarksLoopback does not call loopback http unprotected.
+func TestURLRemarksLoopback(t *testing.T) {
+	local := strings.Join(urlRemarks("http://127.0.0.1:8080/x", nil), " ")
+	remote := strings.Join(urlRemarks("http://api.example.com/x", nil), " ")
+	if strings.Contains(local, "unprotected") || !strings.Contains(local, "does not leave the machine") {
+		t.Errorf("loopback: %q", local)
+	}
+	if !strings.Contains(remote, "unprotected") {
+		t.Errorf("remote: %q", remote)
 	}
 }

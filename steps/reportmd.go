@@ -208,7 +208,11 @@ func (c *ReportCheck) markdown(b *strings.Builder, title string) {
 	}
 
 	if len(c.Redirects) > 0 {
-		w("\n### Redirect chain\n\n")
+		if len(c.Redirects) > 1 {
+			w("\n### Redirect chain\n\n")
+		} else {
+			w("\n### Request\n\n")
+		}
 		for i, h := range c.Redirects {
 			status := "no answer"
 			if h.Status != 0 {

@@ -417,7 +417,10 @@ func urlRemarks(raw string, last *probe.Result) []string {
 		return nil
 	}
 	var out []string
-	if u.Scheme == "http" {
+	switch {
+	case u.Scheme == "http" && probe.IsLoopback(u.Hostname()):
+		out = append(out, "This address uses http://, not https://, but it is this computer itself, so the login does not leave the machine.")
+	case u.Scheme == "http":
 		out = append(out, "This address uses http://, not https://: login information travels unprotected, and many sites only accept it over https.")
 	}
 	host := strings.ToLower(u.Hostname())
