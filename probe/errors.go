@@ -14,6 +14,7 @@ type InputError struct {
 	Err error
 }
 
+// Error returns the one-line message.
 func (e *InputError) Error() string { return e.Msg }
 
 // Unwrap returns the underlying error, if any.

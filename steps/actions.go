@@ -42,6 +42,7 @@ type NeedTerminal struct {
 	Judge func(error) error
 }
 
+// Error says that the terminal is needed first.
 func (e *NeedTerminal) Error() string { return "the action needs the terminal first" }
 
 // NeedConsent is returned by an Action's Run when it did not work as it
@@ -52,6 +53,7 @@ type NeedConsent struct {
 	Next   Action
 }
 
+// Error returns the reason.
 func (e *NeedConsent) Error() string { return e.Reason }
 
 // The events of OS actions and detection.

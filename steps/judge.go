@@ -70,6 +70,7 @@ const (
 
 var outcomeNames = [...]string{"no change", "progress", "fixed", "works in the browser", "still works", "broke"}
 
+// String names the outcome in plain words.
 func (o Outcome) String() string {
 	if int(o) < len(outcomeNames) {
 		return outcomeNames[o]

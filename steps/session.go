@@ -54,6 +54,7 @@ const (
 
 var phaseNames = [...]string{"url", "probing", "diagnosis", "step", "retesting", "result", "resolved", "all-tried", "pick"}
 
+// String names the phase, as saved sessions record it.
 func (p Phase) String() string {
 	if int(p) < len(phaseNames) {
 		return phaseNames[p]
@@ -78,6 +79,7 @@ const (
 
 var stateNames = [...]string{"pending", "current", "done", "skipped", "fixed it"}
 
+// String names the state as the sidebar legend and reports do.
 func (s State) String() string {
 	if int(s) < len(stateNames) {
 		return stateNames[s]
