@@ -1049,12 +1049,11 @@ func (d *diag) intermediaries() {
 
 // requestID returns a request id the administrator can search logs for.
 func requestID(h http.Header) string {
-	for _, n := range []string{"X-Request-Id", "Cf-Ray", "X-Amzn-Requestid", "X-Amz-Cf-Id", "X-Github-Request-Id", "Request-Id", "X-Correlation-Id", "X-Reference-Error", "Apigw-Requestid", "Audit-Id", "X-Iinfo", "X-Sucuri-Id"} {
-		if v := h.Get(n); v != "" {
-			return n + " " + Sanitize(v)
-		}
+	ids := RequestIDs(h)
+	if len(ids) == 0 {
+		return ""
 	}
-	return ""
+	return strings.Replace(ids[0], ": ", " ", 1)
 }
 
 // RequestIDs lists the request ids in a response, for the administrator.

@@ -3,6 +3,7 @@ package probe
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -17,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -399,15 +401,12 @@ func sortCredentials(cs []Credential) {
 	// A stable, readable order: Authorization first, then headers, cookies,
 	// query parameters.
 	rank := map[CredentialKind]int{CredBasic: 0, CredDigest: 0, CredBearer: 0, CredAuthorization: 0, CredProxyAuth: 1, CredAPIKeyHeader: 2, CredCookie: 3, CredAPIKeyQuery: 4}
-	for i := 1; i < len(cs); i++ {
-		for j := i; j > 0; j-- {
-			a, b := cs[j-1], cs[j]
-			if rank[a.Kind] < rank[b.Kind] || rank[a.Kind] == rank[b.Kind] && a.Name <= b.Name {
-				break
-			}
-			cs[j-1], cs[j] = b, a
+	slices.SortStableFunc(cs, func(a, b Credential) int {
+		if c := cmp.Compare(rank[a.Kind], rank[b.Kind]); c != 0 {
+			return c
 		}
-	}
+		return strings.Compare(a.Name, b.Name)
+	})
 }
 
 // secrets returns every secret value of the prepared request, for the
